@@ -5,7 +5,7 @@ import "fmt"
 // DType is the element type of a tensor.
 type DType uint8
 
-// The element types. F16 and BF16 are storage types (checkpoints, Metal activations); the CPU
+// The element types. U8 holds image bytes. F16 and BF16 are storage types (checkpoints, Metal activations); the CPU
 // executor computes in F32 and F64.
 const (
 	Invalid DType = iota
@@ -16,9 +16,10 @@ const (
 	I32
 	I64
 	Bool
+	U8
 )
 
-var dtypeNames = [...]string{"invalid", "f32", "f64", "f16", "bf16", "i32", "i64", "bool"}
+var dtypeNames = [...]string{"invalid", "f32", "f64", "f16", "bf16", "i32", "i64", "bool", "u8"}
 
 func (d DType) String() string {
 	if int(d) < len(dtypeNames) {
@@ -36,7 +37,7 @@ func (d DType) Size() int {
 		return 8
 	case F16, BF16:
 		return 2
-	case Bool:
+	case Bool, U8:
 		return 1
 	}
 	return 0
@@ -46,7 +47,7 @@ func (d DType) Size() int {
 func (d DType) IsFloat() bool { return d == F32 || d == F64 || d == F16 || d == BF16 }
 
 // IsInt reports whether d is an integer type.
-func (d DType) IsInt() bool { return d == I32 || d == I64 }
+func (d DType) IsInt() bool { return d == I32 || d == I64 || d == U8 }
 
 // ParseDType reads a dtype name as printed by String ("f32", "bf16", ...).
 func ParseDType(s string) (DType, error) {
@@ -55,5 +56,5 @@ func ParseDType(s string) (DType, error) {
 			return DType(i), nil
 		}
 	}
-	return Invalid, fmt.Errorf("graph: unknown dtype %q (want f32, f64, f16, bf16, i32, i64 or bool)", s)
+	return Invalid, fmt.Errorf("graph: unknown dtype %q (want f32, f64, f16, bf16, i32, i64, bool or u8)", s)
 }

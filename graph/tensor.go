@@ -5,7 +5,7 @@ import (
 )
 
 // Tensor is a host value: a dtype, a shape and a flat row-major slice. Data is []float32 (F32),
-// []float64 (F64), []uint16 (F16, BF16: raw bits), []int32 (I32), []int64 (I64) or []bool (Bool).
+// []float64 (F64), []uint16 (F16, BF16: raw bits), []int32 (I32), []int64 (I64), []bool (Bool) or []uint8 (U8).
 // Backends with unified memory (Metal) hand out Tensors whose Data is device-visible memory.
 type Tensor struct {
 	DType DType
@@ -30,6 +30,8 @@ func NewTensor(dt DType, shape Shape) *Tensor {
 		t.Data = make([]int64, n)
 	case Bool:
 		t.Data = make([]bool, n)
+	case U8:
+		t.Data = make([]uint8, n)
 	default:
 		panic(fmt.Sprintf("graph: NewTensor of dtype %v", dt))
 	}
@@ -71,6 +73,8 @@ func (t *Tensor) Len() int {
 		return len(d)
 	case []bool:
 		return len(d)
+	case []uint8:
+		return len(d)
 	}
 	return -1
 }
@@ -91,6 +95,8 @@ func (t *Tensor) Check() error {
 		ok = t.DType == I64
 	case []bool:
 		ok = t.DType == Bool
+	case []uint8:
+		ok = t.DType == U8
 	}
 	if !ok {
 		return fmt.Errorf("graph: tensor data %T does not hold dtype %v", t.Data, t.DType)
@@ -134,6 +140,10 @@ func (t *Tensor) Float64s() []float64 {
 				out[i] = 1
 			}
 		}
+	case []uint8:
+		for i, v := range d {
+			out[i] = float64(v)
+		}
 	}
 	return out
 }
@@ -154,6 +164,8 @@ func (t *Tensor) Clone() *Tensor {
 		copy(c.Data.([]int64), d)
 	case []bool:
 		copy(c.Data.([]bool), d)
+	case []uint8:
+		copy(c.Data.([]uint8), d)
 	}
 	return c
 }
