@@ -1,0 +1,267 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/model/safetensors"
+)
+
+// Weights is a set of checkpoint tensors by their canonical HF names: backbone names without the
+// "bridgetower." prefix, head names as they are. Tensors opened from safetensors files view the
+// files' memory mappings (nothing is copied) and stay valid until Close.
+type Weights struct {
+	tensors map[string]*graph.Tensor
+	stored  map[string]string // canonical name -> name as stored (for messages)
+	files   []*safetensors.File
+}
+
+// NewWeights wraps tensors given by name, with or without the "bridgetower." prefix on backbone
+// names. A name given both ways is an error.
+func NewWeights(tensors map[string]*graph.Tensor) (*Weights, error) {
+	w := &Weights{tensors: map[string]*graph.Tensor{}, stored: map[string]string{}}
+	names := make([]string, 0, len(tensors))
+	for n := range tensors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := w.add(n, tensors[n]); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func (w *Weights) add(name string, t *graph.Tensor) error {
+	if t == nil {
+		return fmt.Errorf("model: weights: tensor %q is nil", name)
+	}
+	if err := t.Check(); err != nil {
+		return fmt.Errorf("model: weights: tensor %q: %v", name, err)
+	}
+	canon := strings.TrimPrefix(name, BackbonePrefix)
+	if prev, ok := w.stored[canon]; ok {
+		return fmt.Errorf("model: weights: %q and %q name the same parameter %q", prev, name, canon)
+	}
+	w.tensors[canon] = t
+	w.stored[canon] = name
+	return nil
+}
+
+// OpenWeights memory-maps a safetensors checkpoint: a .safetensors file, a sharded checkpoint's
+// model.safetensors.index.json, or a directory holding model.safetensors or that index.
+func OpenWeights(path string) (*Weights, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: weights: %w", err)
+	}
+	if st.IsDir() {
+		single := filepath.Join(path, "model.safetensors")
+		index := filepath.Join(path, "model.safetensors.index.json")
+		switch {
+		case fileExists(single):
+			path = single
+		case fileExists(index):
+			path = index
+		default:
+			return nil, fmt.Errorf("model: weights: %s holds neither model.safetensors nor model.safetensors.index.json", path)
+		}
+	}
+	files := []string{path}
+	if strings.HasSuffix(path, ".json") {
+		if files, err = shardFiles(path); err != nil {
+			return nil, err
+		}
+	}
+	w := &Weights{tensors: map[string]*graph.Tensor{}, stored: map[string]string{}}
+	for _, fn := range files {
+		f, err := safetensors.Open(fn)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		w.files = append(w.files, f)
+		for _, name := range f.Names() {
+			t, err := f.Tensor(name)
+			if err == nil {
+				err = w.add(name, t)
+			}
+			if err != nil {
+				w.Close()
+				return nil, fmt.Errorf("%w (in %s)", err, fn)
+			}
+		}
+	}
+	return w, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// shardFiles reads the weight_map of a safetensors index and returns its files, in order.
+func shardFiles(index string) ([]string, error) {
+	data, err := os.ReadFile(index)
+	if err != nil {
+		return nil, fmt.Errorf("model: weights: %w", err)
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(data, &idx); err != nil || len(idx.WeightMap) == 0 {
+		return nil, fmt.Errorf("model: weights: %s: not a safetensors index (want a non-empty \"weight_map\")", index)
+	}
+	seen := map[string]bool{}
+	var files []string
+	for _, f := range idx.WeightMap {
+		if f != filepath.Base(f) {
+			return nil, fmt.Errorf("model: weights: %s: shard %q must be a file name in the same directory", index, f)
+		}
+		if !seen[f] {
+			seen[f] = true
+			files = append(files, filepath.Join(filepath.Dir(index), f))
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// Names returns the canonical tensor names, sorted.
+func (w *Weights) Names() []string {
+	names := make([]string, 0, len(w.tensors))
+	for n := range w.tensors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Tensor returns the tensor of a canonical name (nil if absent).
+func (w *Weights) Tensor(name string) *graph.Tensor { return w.tensors[name] }
+
+// Has reports whether the canonical name is present.
+func (w *Weights) Has(name string) bool { return w.tensors[name] != nil }
+
+// Close releases the memory mappings; tensors from them must not be used afterwards.
+func (w *Weights) Close() error {
+	var errs []error
+	for _, f := range w.files {
+		errs = append(errs, f.Close())
+	}
+	w.files = nil
+	return errors.Join(errs...)
+}
+
+// Binding holds one tensor per parameter of a Model, in the model's compute dtype.
+type Binding struct {
+	tensors map[string]*graph.Tensor
+}
+
+// Tensor returns the bound tensor of a parameter (nil if the model has no such parameter).
+func (b *Binding) Tensor(name string) *graph.Tensor { return b.tensors[name] }
+
+// Bind matches the checkpoint against the architecture and the model's parameters. Every
+// missing (used by the graph, absent), unexpected (not a BridgeTower parameter for this config)
+// and wrong-shape or non-float tensor is reported in one error. F16, BF16 and float types other
+// than the compute dtype are converted; tensors already in the compute dtype are used as they
+// are (no copy), so that a memory-mapped checkpoint is not held twice.
+func (m *Model) Bind(w *Weights) (*Binding, error) {
+	spec := map[string]ParamInfo{}
+	for _, p := range m.specs {
+		spec[p.Name] = p
+	}
+	var missing, unexpected, wrong []string
+	for _, name := range w.Names() {
+		t := w.tensors[name]
+		p, ok := spec[name]
+		switch {
+		case !ok:
+			unexpected = append(unexpected, fmt.Sprintf("%s %v", w.stored[name], t))
+		case !sameShape(t.Shape, p.Shape):
+			wrong = append(wrong, fmt.Sprintf("%s is %v, want shape %v", w.stored[name], t, p.Shape))
+		case !t.DType.IsFloat():
+			wrong = append(wrong, fmt.Sprintf("%s is %v, want a float type", w.stored[name], t))
+		}
+	}
+	b := &Binding{tensors: map[string]*graph.Tensor{}}
+	for _, name := range m.ParamNames() {
+		if w.tensors[name] == nil {
+			missing = append(missing, fmt.Sprintf("%s %v", name, spec[name].Shape))
+		}
+	}
+	if len(missing)+len(unexpected)+len(wrong) > 0 {
+		var sb strings.Builder
+		sb.WriteString("model: checkpoint does not fit the model:")
+		for _, l := range []struct {
+			what  string
+			items []string
+		}{{"missing", missing}, {"unexpected", unexpected}, {"wrong shape or dtype", wrong}} {
+			if len(l.items) == 0 {
+				continue
+			}
+			fmt.Fprintf(&sb, "\n  %d %s:", len(l.items), l.what)
+			for _, it := range l.items {
+				sb.WriteString("\n    " + it)
+			}
+		}
+		return nil, fmt.Errorf("%s", sb.String())
+	}
+	for _, name := range m.ParamNames() {
+		b.tensors[name] = toComputeDType(w.tensors[name], m.Options.DType, spec[name].Shape)
+	}
+	return b, nil
+}
+
+// toComputeDType returns t as dt with the given shape: t itself (or a new header over the same
+// data when only the shape [1] -> [] differs) when the dtype already matches, a converted copy
+// otherwise.
+func toComputeDType(t *graph.Tensor, dt graph.DType, shape graph.Shape) *graph.Tensor {
+	if t.DType == dt {
+		if t.Shape.Equal(shape) {
+			return t
+		}
+		return &graph.Tensor{DType: dt, Shape: shape.Clone(), Data: t.Data}
+	}
+	out := graph.NewTensor(dt, shape)
+	switch d := out.Data.(type) {
+	case []float32:
+		switch src := t.Data.(type) {
+		case []uint16:
+			conv := graph.F16ToFloat32
+			if t.DType == graph.BF16 {
+				conv = graph.BF16ToFloat32
+			}
+			for i, v := range src {
+				d[i] = conv(v)
+			}
+		case []float64:
+			for i, v := range src {
+				d[i] = float32(v)
+			}
+		}
+	case []float64:
+		switch src := t.Data.(type) {
+		case []uint16:
+			conv := graph.F16ToFloat32
+			if t.DType == graph.BF16 {
+				conv = graph.BF16ToFloat32
+			}
+			for i, v := range src {
+				d[i] = float64(conv(v))
+			}
+		case []float32:
+			for i, v := range src {
+				d[i] = float64(v)
+			}
+		}
+	}
+	return out
+}
