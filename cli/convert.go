@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/model"
+	"github.com/bridgetower-go/bt/model/checkpoint"
+	"github.com/bridgetower-go/bt/model/safetensors"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:      "convert",
+		Usage:     "convert a checkpoint (safetensors, pytorch_model.bin, original BridgeTower .ckpt) to HF safetensors",
+		ArgsUsage: "[--config FILE] [--dtype f32|f16|bf16] IN OUTDIR",
+		Description: "Reads IN (a weights file or a directory with config.json) and writes OUTDIR/config.json and\n" +
+			"OUTDIR/model.safetensors with Hugging Face parameter names. Floating-point tensors are stored as\n" +
+			"--dtype (default f32); integer tensors keep their type. The config is IN's config.json (next to the\n" +
+			"file, or inside the directory) unless --config names one; original .ckpt files need --config.\n" +
+			"Flags go before IN and OUTDIR.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "config.json to use (default: the one next to IN)"},
+			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "storage type of floating-point tensors: f32, f16, bf16 or f64"},
+		},
+		Action: runConvert,
+	})
+}
+
+func runConvert(c *cli.Context) error {
+	if c.NArg() != 2 {
+		return fmt.Errorf("convert: want IN and OUTDIR, got %d arguments (flags go before them)", c.NArg())
+	}
+	in, outDir := c.Args().Get(0), c.Args().Get(1)
+	dtype, err := graph.ParseDType(c.String("dtype"))
+	if err != nil || !dtype.IsFloat() {
+		return fmt.Errorf("convert: --dtype %q: want f32, f16, bf16 or f64", c.String("dtype"))
+	}
+	ck, err := checkpoint.Load(in)
+	if err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	defer ck.Close()
+	cfgPath := c.String("config")
+	if cfgPath == "" {
+		cfgPath = ck.ConfigPath
+	}
+	if cfgPath == "" {
+		return fmt.Errorf("convert: no config.json next to %s; pass --config FILE", in)
+	}
+	cfg, err := model.LoadConfig(cfgPath)
+	if err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	out := make(map[string]*graph.Tensor, len(ck.Tensors))
+	for name, t := range ck.Tensors {
+		if out[name], err = castFloat(t, dtype); err != nil {
+			return fmt.Errorf("convert: tensor %q: %w", name, err)
+		}
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	// HF's loader requires format "pt" in the safetensors metadata.
+	meta := map[string]string{"format": "pt"}
+	if err := safetensors.WriteFile(filepath.Join(outDir, "model.safetensors"), out, meta); err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	if err := cfg.SaveConfig(filepath.Join(outDir, "config.json")); err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	fmt.Fprintf(c.App.Writer, "converted %d tensors (%s, %s) to %s as %v\n", len(out), ck.Format, ck.Path, outDir, dtype)
+	if len(ck.Dropped) > 0 {
+		fmt.Fprintf(c.App.Writer, "dropped %d entries: %s\n", len(ck.Dropped), strings.Join(ck.Dropped, ", "))
+	}
+	return nil
+}
+
+// castFloat converts a floating-point tensor to dtype (returning t itself when it already has
+// it); other tensors are returned unchanged. F64 to F16/BF16 rounds through float32.
+func castFloat(t *graph.Tensor, dtype graph.DType) (*graph.Tensor, error) {
+	if !t.DType.IsFloat() || t.DType == dtype {
+		return t, nil
+	}
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	out := graph.NewTensor(dtype, t.Shape)
+	n := t.Len()
+	at := func(i int) float64 { // the value at i as float64, exactly
+		switch d := t.Data.(type) {
+		case []float32:
+			return float64(d[i])
+		case []float64:
+			return d[i]
+		case []uint16:
+			if t.DType == graph.BF16 {
+				return float64(graph.BF16ToFloat32(d[i]))
+			}
+			return float64(graph.F16ToFloat32(d[i]))
+		}
+		return 0
+	}
+	switch d := out.Data.(type) {
+	case []float32:
+		for i := 0; i < n; i++ {
+			d[i] = float32(at(i))
+		}
+	case []float64:
+		for i := 0; i < n; i++ {
+			d[i] = at(i)
+		}
+	case []uint16:
+		conv := graph.Float32ToF16
+		if dtype == graph.BF16 {
+			conv = graph.Float32ToBF16
+		}
+		for i := 0; i < n; i++ {
+			d[i] = conv(float32(at(i)))
+		}
+	}
+	return out, nil
+}
