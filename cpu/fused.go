@@ -1,0 +1,172 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/bridgetower-go/bt/graph"
+)
+
+// The native fused kernels perform the float operations of the ops' decompositions in the same
+// order and precision (sums of F32 in float64 as in reduceKernel, every intermediate rounded to T
+// where the decomposition stores a tensor), so they agree with the decompositions to the last bit
+// on platforms that do not fuse multiply-adds, and within rounding elsewhere. Explicit T(...)
+// conversions keep the Go compiler from fusing them.
+
+// Constants of the decompositions, rounded to T at run time as graph.Scalar does (float64 first).
+var (
+	geluHalf     = 0.5
+	geluInvSqrt2 = 1 / math.Sqrt2
+	quickGELUC   = 1.702
+)
+
+// geluLoop is 0.5·x · (1 + erf(x/√2)) as GELUOp.Decompose writes it.
+func geluLoop[T float](x, y []T) {
+	y = y[:len(x)]
+	half, invSqrt2 := T(geluHalf), T(geluInvSqrt2)
+	for i, v := range x {
+		a := T(v * half)
+		b := T(T(math.Erf(float64(T(v*invSqrt2)))) + 1)
+		y[i] = a * b
+	}
+}
+
+// quickGELULoop is x·σ(1.702·x) as QuickGELUOp.Decompose writes it.
+func quickGELULoop[T float](x, y []T) {
+	y = y[:len(x)]
+	c := T(quickGELUC)
+	for i, v := range x {
+		y[i] = v * T(sigmoid(float64(T(v*c))))
+	}
+}
+
+// rowsKernel runs a row function over the lines of a tensor along one axis: shape [outer, n,
+// inner] has outer·inner lines of n elements with stride inner. Used by Softmax and LayerNorm.
+type rowsKernel[T float] struct {
+	r          *runner
+	ins        []*value
+	out        *value
+	outer, n   int
+	inner      int
+	parts      int
+	line       func(k *rowsKernel[T], x, y []T, off int) // one line starting at off
+	eps        T
+	x, y, g, b []T
+}
+
+func newRows[T float](e *env, ins []*value, out *value, axis int, cost int) *rowsKernel[T] {
+	k := &rowsKernel[T]{r: e.r, ins: ins, out: out, outer: 1, inner: 1, n: out.shape[axis]}
+	for _, d := range out.shape[:axis] {
+		k.outer *= d
+	}
+	for _, d := range out.shape[axis+1:] {
+		k.inner *= d
+	}
+	k.parts = partsFor(e.threads, k.outer*k.inner, k.n*cost)
+	return k
+}
+
+func (k *rowsKernel[T]) run() error {
+	k.x, k.y = slice[T](k.ins[0]), slice[T](k.out)
+	if len(k.ins) == 3 {
+		k.g, k.b = slice[T](k.ins[1]), slice[T](k.ins[2])
+	}
+	k.r.do(k, k.parts)
+	return nil
+}
+
+func (k *rowsKernel[T]) part(p int) {
+	lo, hi := split(k.outer*k.inner, k.parts, p)
+	for l := lo; l < hi; l++ {
+		o, i := l/k.inner, l%k.inner
+		k.line(k, k.x, k.y, o*k.n*k.inner+i)
+	}
+}
+
+// softmaxLine is Softmax.Decompose on one line: m = max; e = exp(x - m); y = e / Σe, with the
+// sum accumulated in float64 and rounded to T as ReduceSum does.
+func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
+	n, s := k.n, k.inner
+	if n == 0 {
+		return
+	}
+	if s == 1 {
+		softmaxRow(x[off:off+n], y[off:off+n])
+		return
+	}
+	m := T(math.Inf(-1))
+	for j := 0; j < n; j++ {
+		m = max(m, x[off+j*s])
+	}
+	var sum float64
+	for j := 0; j < n; j++ {
+		e := T(math.Exp(float64(x[off+j*s] - m)))
+		y[off+j*s] = e
+		sum += float64(e)
+	}
+	d := T(sum)
+	for j := 0; j < n; j++ {
+		y[off+j*s] /= d
+	}
+}
+
+// softmaxRow is softmaxLine on a contiguous row (y may be x).
+func softmaxRow[T float](x, y []T) {
+	y = y[:len(x)]
+	m := T(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var sum float64
+	for j, v := range x {
+		e := T(math.Exp(float64(v - m)))
+		y[j] = e
+		sum += float64(e)
+	}
+	d := T(sum)
+	for j := range y {
+		y[j] /= d
+	}
+}
+
+// layerNormLine is LayerNorm.Decompose on one row of the last axis: mean, centred values,
+// variance of the centred values, y = xc·rsqrt(var + eps)·gamma + beta.
+func layerNormLine[T float](k *rowsKernel[T], x, y []T, off int) {
+	n := k.n
+	if n == 0 {
+		return
+	}
+	xs, ys := x[off:off+n], y[off:off+n]
+	var sum float64
+	for _, v := range xs {
+		sum += float64(v)
+	}
+	mean := T(sum / float64(n))
+	var sq float64
+	for j, v := range xs {
+		c := v - mean
+		ys[j] = c
+		sq += float64(T(c * c))
+	}
+	variance := T(sq / float64(n))
+	r := T(rsqrt(float64(variance + k.eps)))
+	g, b := k.g[:n], k.b[:n]
+	for j, c := range ys {
+		t := T(c * r)
+		t = T(t * g[j])
+		ys[j] = t + b[j]
+	}
+}
+
+// newSoftmax and newLayerNorm build the row kernels.
+func newSoftmax[T float](e *env, op graph.SoftmaxOp, in, out *value) *rowsKernel[T] {
+	k := newRows[T](e, []*value{in}, out, op.Axis, 24)
+	k.line = softmaxLine[T]
+	return k
+}
+
+func newLayerNorm[T float](e *env, op graph.LayerNormOp, ins []*value, out *value) *rowsKernel[T] {
+	k := newRows[T](e, ins, out, out.shape.Rank()-1, 8)
+	k.line = layerNormLine[T]
+	k.eps = T(op.Eps)
+	return k
+}

@@ -1,0 +1,152 @@
+package cpu
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// gemm is the serial matrix-multiply kernel behind MatMul and Attention. The executor cuts C into
+// tiles of at most tile() rows × columns and calls the kernel once per tile, from several
+// goroutines at once; a faster kernel (packed panels, assembly) can replace gonumGemm here
+// without touching the executor.
+type gemm interface {
+	// sgemm sets C = op(A)·op(B) for an m×n C with row stride ldc: op(A) is m×k, stored k×m
+	// (row stride lda) when transA; op(B) is k×n, stored n×k when transB. k > 0.
+	sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	dgemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int)
+	tile() (rows, cols int)
+}
+
+// gonumGemm calls gonum's blas32/blas64 Gemm. Its tiles span fewer than four of gonum's 64×64
+// blocks, so that gonum computes them serially (no goroutines or allocation of its own) and each
+// element of C is one dot product or axpy chain over the whole of k, the same for any tiling.
+type gonumGemm struct{}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+func (gonumGemm) sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	blas32.Implementation().Sgemm(trans(transA), trans(transB), m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+}
+
+func (gonumGemm) dgemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	blas64.Implementation().Dgemm(trans(transA), trans(transB), m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+}
+
+func (gonumGemm) tile() (rows, cols int) { return 64, 192 }
+
+// gemmFn is gemm.sgemm or gemm.dgemm for element type T.
+type gemmFn[T float] func(transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int)
+
+func gemmFor[T float](g gemm) gemmFn[T] {
+	var f any
+	var z T
+	switch any(z).(type) {
+	case float32:
+		f = g.sgemm
+	case float64:
+		f = g.dgemm
+	}
+	return gemmFn[T](f.(func(bool, bool, int, int, int, []T, int, []T, int, []T, int)))
+}
+
+// tiling cuts an m×n product into tiles.
+type tiling struct {
+	m, n, k        int
+	tr, tc         int // tile rows and columns
+	tilesM, tilesN int
+	transA, transB bool
+	lda, ldb, ldc  int
+}
+
+func newTiling(g gemm, transA, transB bool, m, n, k int) tiling {
+	tr, tc := g.tile()
+	t := tiling{m: m, n: n, k: k, tr: tr, tc: tc, transA: transA, transB: transB, ldc: n}
+	t.tilesM, t.tilesN = (m+tr-1)/tr, (n+tc-1)/tc
+	t.lda, t.ldb = k, n
+	if transA {
+		t.lda = m
+	}
+	if transB {
+		t.ldb = k
+	}
+	return t
+}
+
+func (t *tiling) tiles() int { return t.tilesM * t.tilesN }
+
+// tileRange computes tiles [t0, t1) of C = op(A)·op(B).
+func tileRange[T float](t *tiling, f gemmFn[T], a, b, c []T, t0, t1 int) {
+	for u := t0; u < t1; u++ {
+		ti, tj := u/t.tilesN, u%t.tilesN
+		i0, j0 := ti*t.tr, tj*t.tc
+		mm, nn := min(t.tr, t.m-i0), min(t.tc, t.n-j0)
+		cs := c[i0*t.ldc+j0:]
+		if t.k == 0 {
+			for i := 0; i < mm; i++ {
+				clear(cs[i*t.ldc : i*t.ldc+nn])
+			}
+			continue
+		}
+		as, bs := a[i0*t.lda:], b[j0:]
+		if t.transA {
+			as = a[i0:]
+		}
+		if t.transB {
+			bs = b[j0*t.ldb:]
+		}
+		f(t.transA, t.transB, mm, nn, t.k, as, t.lda, bs, t.ldb, cs, t.ldc)
+	}
+}
+
+// matmulKernel is a batched MatMulOp: units of work are (batch, tile) pairs.
+type matmulKernel[T float] struct {
+	r             *runner
+	ina, inb, out *value
+	f             gemmFn[T]
+	t             tiling
+	batch         int
+	parts         int
+	a, b, c       []T
+}
+
+func newMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) *matmulKernel[T] {
+	ra := ina.shape.Rank()
+	m, k := ina.shape[ra-2], ina.shape[ra-1]
+	if transA {
+		m, k = k, m
+	}
+	n := out.shape[out.shape.Rank()-1]
+	batch := 1
+	for _, d := range out.shape[:out.shape.Rank()-2] {
+		batch *= d
+	}
+	t := newTiling(e.mm, transA, transB, m, n, k)
+	units := batch * t.tiles()
+	return &matmulKernel[T]{r: e.r, ina: ina, inb: inb, out: out, f: gemmFor[T](e.mm), t: t, batch: batch,
+		parts: partsFor(e.threads, units, min(m, t.tr)*min(n, t.tc)*max(k, 1))}
+}
+
+func (k *matmulKernel[T]) run() error {
+	k.a, k.b, k.c = slice[T](k.ina), slice[T](k.inb), slice[T](k.out)
+	k.r.do(k, k.parts)
+	return nil
+}
+
+func (k *matmulKernel[T]) part(p int) {
+	t := &k.t
+	per := t.tiles()
+	lo, hi := split(k.batch*per, k.parts, p)
+	sa, sb, sc := t.m*t.k, t.k*t.n, t.m*t.n
+	for u := lo; u < hi; {
+		bi, t0 := u/per, u%per
+		t1 := min(per, t0+hi-u)
+		tileRange(t, k.f, k.a[bi*sa:(bi+1)*sa], k.b[bi*sb:(bi+1)*sb], k.c[bi*sc:(bi+1)*sc], t0, t1)
+		u += t1 - t0
+	}
+}

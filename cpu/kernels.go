@@ -1,0 +1,517 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/bridgetower-go/bt/graph"
+)
+
+// kernel is one step of the schedule. run reads its operands' buffers and writes its output's;
+// an error (a bad index, an integer division by zero) is reported with the node by Run.
+type kernel interface {
+	run() error
+}
+
+// env is what kernel constructors need from the backend.
+type env struct {
+	threads int
+	r       *runner
+	mm      gemm
+}
+
+// unsupported is the compile error for an op on a dtype the cpu backend does not compute.
+func unsupported(n *graph.Node, dt graph.DType) error {
+	if dt == graph.F16 || dt == graph.BF16 {
+		return fmt.Errorf("cpu: %v: %s on %v is not supported (f16 and bf16 values can only be cast to and from f32)", n, n.Op().Name(), dt)
+	}
+	return fmt.Errorf("cpu: %v: %s on %v is not supported", n, n.Op().Name(), dt)
+}
+
+// newKernel builds the kernel of a scheduled node (not a leaf or an alias).
+func newKernel(e *env, n *graph.Node, ins []*value, out *value) (kernel, error) {
+	dt := out.dtype
+	var k kernel
+	switch op := n.Op().(type) {
+	case graph.UnaryOp:
+		k = forNumber(dt, unaryOf{e, op.Kind, ins[0], out})
+	case graph.BinaryOp:
+		k = forNumber(dt, binaryOf{e, op.Kind, ins[0], ins[1], out})
+	case graph.CompareOp:
+		k = compareKernel(e, op.Kind, ins[0], ins[1], out)
+		dt = ins[0].dtype
+	case graph.WhereOp:
+		k = forElem(dt, whereOf{e, ins, out})
+	case graph.CastOp:
+		k = castKernel(e, ins[0], out)
+		if k == nil && (ins[0].dtype == graph.F16 || ins[0].dtype == graph.BF16) {
+			dt = ins[0].dtype
+		}
+	case graph.TransposeOp, graph.SliceOp, graph.PadOp, graph.ConcatOp, graph.BroadcastOp:
+		k = forElem(dt, layoutOf{e, n, ins, out})
+	case graph.GatherOp:
+		k = indexKernel(dt, ins[1].dtype, gatherOf{e, ins, out})
+		if k == nil && !isIndex(ins[1].dtype) {
+			dt = ins[1].dtype
+		}
+	case graph.ScatterAddOp:
+		k = indexKernel(dt, ins[0].dtype, scatterOf{e, ins, out})
+		if k == nil && !isIndex(ins[0].dtype) {
+			dt = ins[0].dtype
+		}
+	case graph.ReduceOp:
+		k = forNumber(dt, reduceOf{e, op, ins[0], out})
+	case graph.MatMulOp:
+		k = forFloat(dt, matmulOf{e, op, ins[0], ins[1], out})
+	case graph.IotaOp:
+		k = forNumber(dt, iotaOf{e, op.Axis, out})
+	case graph.RandomUniformOp:
+		switch dt {
+		case graph.F32:
+			k = &randomKernel[float32]{r: e.r, step: ins[0], out: out, seed: op.Seed, gen: graph.RandomFloat32, parts: partsFor(e.threads, out.size, 8)}
+		case graph.F64:
+			k = &randomKernel[float64]{r: e.r, step: ins[0], out: out, seed: op.Seed, gen: graph.RandomFloat64, parts: partsFor(e.threads, out.size, 8)}
+		}
+	case graph.LayerNormOp:
+		k = forFloat(dt, fusedOf{e, op, ins, out})
+	case graph.SoftmaxOp:
+		k = forFloat(dt, fusedOf{e, op, ins, out})
+	case graph.GELUOp:
+		k = forFloat(dt, fusedOf{e, op, ins, out})
+	case graph.QuickGELUOp:
+		k = forFloat(dt, fusedOf{e, op, ins, out})
+	case graph.AttentionOp:
+		k = forFloat(dt, fusedOf{e, op, ins, out})
+	default:
+		return nil, fmt.Errorf("cpu: %v: no kernel for op %s", n, n.Op().Name())
+	}
+	if k == nil {
+		return nil, unsupported(n, dt)
+	}
+	if lk, ok := k.(interface{ maxRank() int }); ok && lk.maxRank() > maxRank {
+		return nil, fmt.Errorf("cpu: %v: layout of rank %d after merging dimensions (at most %d)", n, lk.maxRank(), maxRank)
+	}
+	return k, nil
+}
+
+func isIndex(dt graph.DType) bool { return dt == graph.I32 || dt == graph.I64 || dt == graph.U8 }
+
+// Constructors generic in the element type, instantiated by the forX dispatchers below.
+type (
+	floatBuilder interface {
+		f32() kernel
+		f64() kernel
+	}
+	numberBuilder interface {
+		floatBuilder
+		i32() kernel
+		i64() kernel
+		u8() kernel
+	}
+	elemBuilder interface {
+		numberBuilder
+		boolean() kernel
+	}
+)
+
+func forFloat(dt graph.DType, b floatBuilder) kernel {
+	switch dt {
+	case graph.F32:
+		return b.f32()
+	case graph.F64:
+		return b.f64()
+	}
+	return nil
+}
+
+func forNumber(dt graph.DType, b numberBuilder) kernel {
+	switch dt {
+	case graph.I32:
+		return b.i32()
+	case graph.I64:
+		return b.i64()
+	case graph.U8:
+		return b.u8()
+	}
+	return forFloat(dt, b)
+}
+
+func forElem(dt graph.DType, b elemBuilder) kernel {
+	if dt == graph.Bool {
+		return b.boolean()
+	}
+	return forNumber(dt, b)
+}
+
+// unaryOf builds unary kernels (neg and abs only on integers).
+type unaryOf struct {
+	e       *env
+	kind    graph.UnaryKind
+	in, out *value
+}
+
+func unaryF[T float](u unaryOf) kernel {
+	fn, cost := unaryFloat[T](u.kind)
+	if fn == nil {
+		return nil
+	}
+	return newMap(u.e, u.in, u.out, cost, fn)
+}
+
+func unaryI[T integer](u unaryOf) kernel {
+	fn := unaryInt[T](u.kind)
+	if fn == nil {
+		return nil
+	}
+	return newMap(u.e, u.in, u.out, 1, fn)
+}
+
+func (u unaryOf) f32() kernel { return unaryF[float32](u) }
+func (u unaryOf) f64() kernel { return unaryF[float64](u) }
+func (u unaryOf) i32() kernel { return unaryI[int32](u) }
+func (u unaryOf) i64() kernel { return unaryI[int64](u) }
+func (u unaryOf) u8() kernel  { return unaryI[uint8](u) }
+
+// binaryOf builds binary kernels (pow only on floats; integer division checks its divisor).
+type binaryOf struct {
+	e         *env
+	kind      graph.BinaryKind
+	a, b, out *value
+}
+
+func binaryF[T float](o binaryOf) kernel {
+	fn, cost := binaryFloat[T](o.kind)
+	if fn == nil {
+		return nil
+	}
+	return newZip(o.e, o.a, o.b, o.out, cost, fn)
+}
+
+func binaryI[T integer](o binaryOf) kernel {
+	fn := binaryLoop[T](o.kind)
+	if fn == nil {
+		return nil
+	}
+	k := newZip(o.e, o.a, o.b, o.out, 1, fn)
+	if o.kind == graph.DivKind {
+		k.check = checkDivisor[T]
+	}
+	return k
+}
+
+func (o binaryOf) f32() kernel { return binaryF[float32](o) }
+func (o binaryOf) f64() kernel { return binaryF[float64](o) }
+func (o binaryOf) i32() kernel { return binaryI[int32](o) }
+func (o binaryOf) i64() kernel { return binaryI[int64](o) }
+func (o binaryOf) u8() kernel  { return binaryI[uint8](o) }
+
+// compareKernel builds a comparison of two operands of the input dtype.
+func compareKernel(e *env, kind graph.CompareKind, a, b, out *value) kernel {
+	switch a.dtype {
+	case graph.F32:
+		return newZip(e, a, b, out, 1, compareLoop[float32](kind))
+	case graph.F64:
+		return newZip(e, a, b, out, 1, compareLoop[float64](kind))
+	case graph.I32:
+		return newZip(e, a, b, out, 1, compareLoop[int32](kind))
+	case graph.I64:
+		return newZip(e, a, b, out, 1, compareLoop[int64](kind))
+	case graph.U8:
+		return newZip(e, a, b, out, 1, compareLoop[uint8](kind))
+	case graph.Bool:
+		if fn := compareBool(kind); fn != nil {
+			return newZip(e, a, b, out, 1, fn)
+		}
+	}
+	return nil
+}
+
+// whereOf builds Where kernels.
+type whereOf struct {
+	e   *env
+	ins []*value
+	out *value
+}
+
+func whereK[T elem](w whereOf) kernel {
+	return &whereKernel[T]{r: w.e.r, inc: w.ins[0], ina: w.ins[1], inb: w.ins[2], out: w.out, parts: partsFor(w.e.threads, w.out.size, 1)}
+}
+
+func (w whereOf) f32() kernel     { return whereK[float32](w) }
+func (w whereOf) f64() kernel     { return whereK[float64](w) }
+func (w whereOf) i32() kernel     { return whereK[int32](w) }
+func (w whereOf) i64() kernel     { return whereK[int64](w) }
+func (w whereOf) u8() kernel      { return whereK[uint8](w) }
+func (w whereOf) boolean() kernel { return whereK[bool](w) }
+
+// layoutOf builds transpose, slice, pad, concat and broadcast kernels.
+type layoutOf struct {
+	e   *env
+	n   *graph.Node
+	ins []*value
+	out *value
+}
+
+func (l layoutOf) f32() kernel     { return newLayout[float32](l.e, l.n, l.ins, l.out) }
+func (l layoutOf) f64() kernel     { return newLayout[float64](l.e, l.n, l.ins, l.out) }
+func (l layoutOf) i32() kernel     { return newLayout[int32](l.e, l.n, l.ins, l.out) }
+func (l layoutOf) i64() kernel     { return newLayout[int64](l.e, l.n, l.ins, l.out) }
+func (l layoutOf) u8() kernel      { return newLayout[uint8](l.e, l.n, l.ins, l.out) }
+func (l layoutOf) boolean() kernel { return newLayout[bool](l.e, l.n, l.ins, l.out) }
+
+func (k *layoutKernel[T]) maxRank() int {
+	r := 0
+	for _, p := range k.plans {
+		r = max(r, p.rank())
+	}
+	return r
+}
+
+// castKernel converts between dtypes: any of f32, f64, i32, i64, u8 and bool to any other, and
+// f16/bf16 to and from f32.
+func castKernel(e *env, in, out *value) kernel {
+	src, dst := in.dtype, out.dtype
+	switch {
+	case src == graph.F16 && dst == graph.F32:
+		return newMap(e, in, out, 2, f16ToF32)
+	case src == graph.BF16 && dst == graph.F32:
+		return newMap(e, in, out, 1, bf16ToF32)
+	case src == graph.F32 && dst == graph.F16:
+		return newMap(e, in, out, 4, f32ToF16)
+	case src == graph.F32 && dst == graph.BF16:
+		return newMap(e, in, out, 2, f32ToBF16)
+	}
+	switch src {
+	case graph.F32:
+		return castFrom[float32](e, in, out)
+	case graph.F64:
+		return castFrom[float64](e, in, out)
+	case graph.I32:
+		return castFrom[int32](e, in, out)
+	case graph.I64:
+		return castFrom[int64](e, in, out)
+	case graph.U8:
+		return castFrom[uint8](e, in, out)
+	case graph.Bool:
+		switch out.dtype {
+		case graph.F32:
+			return newMap(e, in, out, 1, fromBool[float32])
+		case graph.F64:
+			return newMap(e, in, out, 1, fromBool[float64])
+		case graph.I32:
+			return newMap(e, in, out, 1, fromBool[int32])
+		case graph.I64:
+			return newMap(e, in, out, 1, fromBool[int64])
+		case graph.U8:
+			return newMap(e, in, out, 1, fromBool[uint8])
+		}
+	}
+	return nil
+}
+
+func castFrom[S number](e *env, in, out *value) kernel {
+	switch out.dtype {
+	case graph.F32:
+		return newMap(e, in, out, 1, convert[S, float32])
+	case graph.F64:
+		return newMap(e, in, out, 1, convert[S, float64])
+	case graph.I32:
+		return newMap(e, in, out, 1, convert[S, int32])
+	case graph.I64:
+		return newMap(e, in, out, 1, convert[S, int64])
+	case graph.U8:
+		return newMap(e, in, out, 1, convert[S, uint8])
+	case graph.Bool:
+		return newMap(e, in, out, 1, toBool[S])
+	}
+	return nil
+}
+
+// gatherOf and scatterOf build the indexed kernels (indices i32, i64 or u8).
+type gatherOf struct {
+	e   *env
+	ins []*value
+	out *value
+}
+
+type scatterOf gatherOf
+
+type indexBuilder interface {
+	build(dt, it graph.DType) kernel
+}
+
+func indexKernel(dt, it graph.DType, b indexBuilder) kernel {
+	if !isIndex(it) {
+		return nil
+	}
+	return b.build(dt, it)
+}
+
+func gatherK[T elem, I integer](g gatherOf) kernel {
+	t := g.ins[0]
+	rows := t.shape[0]
+	width := 1
+	for _, d := range t.shape[1:] {
+		width *= d
+	}
+	n := g.ins[1].size
+	return &gatherKernel[T, I]{r: g.e.r, table: t, index: g.ins[1], out: g.out, rows: rows, width: width, parts: partsFor(g.e.threads, n, width)}
+}
+
+func gatherT[T elem](g gatherOf, it graph.DType) kernel {
+	switch it {
+	case graph.I32:
+		return gatherK[T, int32](g)
+	case graph.I64:
+		return gatherK[T, int64](g)
+	}
+	return gatherK[T, uint8](g)
+}
+
+func (g gatherOf) build(dt, it graph.DType) kernel {
+	switch dt {
+	case graph.F32:
+		return gatherT[float32](g, it)
+	case graph.F64:
+		return gatherT[float64](g, it)
+	case graph.I32:
+		return gatherT[int32](g, it)
+	case graph.I64:
+		return gatherT[int64](g, it)
+	case graph.U8:
+		return gatherT[uint8](g, it)
+	case graph.Bool:
+		return gatherT[bool](g, it)
+	}
+	return nil
+}
+
+func scatterK[T number, I integer](s scatterOf) kernel {
+	rows := s.out.shape[0]
+	width := 1
+	for _, d := range s.out.shape[1:] {
+		width *= d
+	}
+	return &scatterKernel[T, I]{r: s.e.r, index: s.ins[0], updates: s.ins[1], out: s.out, rows: rows, width: width,
+		parts: partsFor(s.e.threads, width, rows+s.ins[0].size)}
+}
+
+func scatterT[T number](s scatterOf, it graph.DType) kernel {
+	switch it {
+	case graph.I32:
+		return scatterK[T, int32](s)
+	case graph.I64:
+		return scatterK[T, int64](s)
+	}
+	return scatterK[T, uint8](s)
+}
+
+func (s scatterOf) build(dt, it graph.DType) kernel {
+	switch dt {
+	case graph.F32:
+		return scatterT[float32](s, it)
+	case graph.F64:
+		return scatterT[float64](s, it)
+	case graph.I32:
+		return scatterT[int32](s, it)
+	case graph.I64:
+		return scatterT[int64](s, it)
+	}
+	return nil
+}
+
+// reduceOf builds reductions (float64 accumulators for floats, int64 for integers).
+type reduceOf struct {
+	e       *env
+	op      graph.ReduceOp
+	in, out *value
+}
+
+func (r reduceOf) f32() kernel { return newReduce[float32, float64](r.e, r.op, r.in, r.out) }
+func (r reduceOf) f64() kernel { return newReduce[float64, float64](r.e, r.op, r.in, r.out) }
+func (r reduceOf) i32() kernel { return newReduce[int32, int64](r.e, r.op, r.in, r.out) }
+func (r reduceOf) i64() kernel { return newReduce[int64, int64](r.e, r.op, r.in, r.out) }
+func (r reduceOf) u8() kernel  { return newReduce[uint8, int64](r.e, r.op, r.in, r.out) }
+
+// matmulOf builds matrix products.
+type matmulOf struct {
+	e         *env
+	op        graph.MatMulOp
+	a, b, out *value
+}
+
+func (m matmulOf) f32() kernel {
+	return newMatMul[float32](m.e, m.op.TransA, m.op.TransB, m.a, m.b, m.out)
+}
+func (m matmulOf) f64() kernel {
+	return newMatMul[float64](m.e, m.op.TransA, m.op.TransB, m.a, m.b, m.out)
+}
+
+// iotaOf builds Iota kernels.
+type iotaOf struct {
+	e    *env
+	axis int
+	out  *value
+}
+
+func iotaK[T number](o iotaOf) kernel {
+	stride := 1
+	for _, d := range o.out.shape[o.axis+1:] {
+		stride *= d
+	}
+	return &iotaKernel[T]{r: o.e.r, out: o.out, stride: stride, dim: o.out.shape[o.axis], parts: partsFor(o.e.threads, o.out.size, 2)}
+}
+
+func (o iotaOf) f32() kernel { return iotaK[float32](o) }
+func (o iotaOf) f64() kernel { return iotaK[float64](o) }
+func (o iotaOf) i32() kernel { return iotaK[int32](o) }
+func (o iotaOf) i64() kernel { return iotaK[int64](o) }
+func (o iotaOf) u8() kernel  { return iotaK[uint8](o) }
+
+// fusedOf builds the native fused kernels.
+type fusedOf struct {
+	e   *env
+	op  graph.Op
+	ins []*value
+	out *value
+}
+
+func fusedK[T float](f fusedOf) kernel {
+	switch op := f.op.(type) {
+	case graph.LayerNormOp:
+		return newLayerNorm[T](f.e, op, f.ins, f.out)
+	case graph.SoftmaxOp:
+		return newSoftmax[T](f.e, op, f.ins[0], f.out)
+	case graph.GELUOp:
+		return newMap(f.e, f.ins[0], f.out, 24, geluLoop[T])
+	case graph.QuickGELUOp:
+		return newMap(f.e, f.ins[0], f.out, 24, quickGELULoop[T])
+	case graph.AttentionOp:
+		return newAttention[T](f.e, op, f.ins, f.out)
+	}
+	return nil
+}
+
+func (f fusedOf) f32() kernel { return fusedK[float32](f) }
+func (f fusedOf) f64() kernel { return fusedK[float64](f) }
+
+// copyOf builds the copy of a value into another buffer.
+func copyOf(e *env, in, out *value) kernel {
+	parts := partsFor(e.threads, out.size, 1)
+	switch in.dtype {
+	case graph.F32:
+		return &copyKernel[float32]{r: e.r, in: in, out: out, parts: parts}
+	case graph.F64:
+		return &copyKernel[float64]{r: e.r, in: in, out: out, parts: parts}
+	case graph.F16, graph.BF16:
+		return &copyKernel[uint16]{r: e.r, in: in, out: out, parts: parts}
+	case graph.I32:
+		return &copyKernel[int32]{r: e.r, in: in, out: out, parts: parts}
+	case graph.I64:
+		return &copyKernel[int64]{r: e.r, in: in, out: out, parts: parts}
+	case graph.Bool:
+		return &copyKernel[bool]{r: e.r, in: in, out: out, parts: parts}
+	case graph.U8:
+		return &copyKernel[uint8]{r: e.r, in: in, out: out, parts: parts}
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/bridgetower-go/bt/graph"
+)
+
+// step is one kernel of the schedule, with the node it computes (for errors), its operands and
+// its result.
+type step struct {
+	node *graph.Node
+	k    kernel
+	ins  []*value
+	out  *value
+}
+
+// inPlace lists the operands whose buffer an op may overwrite with its result when the operand
+// dies at this op: every output element depends only on the operand elements at the same position
+// (or, for row kernels, on a row that is read before it is written).
+func inPlace(n *graph.Node) []int {
+	switch n.Op().(type) {
+	case graph.UnaryOp, graph.GELUOp, graph.QuickGELUOp, graph.SoftmaxOp, graph.LayerNormOp:
+		return []int{0}
+	case graph.BinaryOp:
+		return []int{0, 1}
+	case graph.WhereOp:
+		return []int{1, 2}
+	}
+	return nil
+}
+
+// plan creates values, kernels and buffers for the scheduled nodes and the outputs.
+func (x *executable) plan(e *env, l *lowering, order, resolved []*graph.Node) error {
+	vals := make(map[*graph.Node]*value, len(order))
+	argIndex := make(map[*graph.Node]int, len(x.args))
+	for i, a := range x.args {
+		argIndex[a] = i
+	}
+	x.argBufs = make([]*buffer, len(x.args))
+	for _, n := range order {
+		v := &value{node: n, dtype: n.DType(), shape: n.Shape(), size: n.Shape().Size()}
+		vals[n] = v
+		ins := make([]*value, len(n.Inputs()))
+		for i, in := range l.operands(n) {
+			ins[i] = vals[in]
+			if ins[i] == nil {
+				return fmt.Errorf("cpu: internal error: operand %v of %v not scheduled", in, n)
+			}
+		}
+		switch op := n.Op().(type) {
+		case graph.ParamOp, graph.InputOp:
+			i, ok := argIndex[n]
+			if !ok {
+				return fmt.Errorf("cpu: %v: arg is not among the graph's args", n)
+			}
+			buf := &buffer{kind: bufArg, dtype: v.dtype, size: v.size, arg: i}
+			x.argBufs[i] = buf
+			v.vb = &vbuf{phys: buf, last: never}
+		case graph.ConstOp:
+			if err := op.Value.Check(); err != nil {
+				return fmt.Errorf("cpu: %v: %w", n, err)
+			}
+			v.vb = &vbuf{phys: &buffer{kind: bufConst, dtype: v.dtype, size: v.size, data: op.Value.Data}, last: never}
+		case graph.ReshapeOp, graph.StopGradientOp:
+			v.vb = ins[0].vb
+		case graph.GetOp:
+			return fmt.Errorf("cpu: %v: reads a tuple without a decomposition", n)
+		default:
+			k, err := newKernel(e, n, ins, v)
+			if err != nil {
+				return err
+			}
+			v.vb = &vbuf{last: -1}
+			x.steps = append(x.steps, step{node: n, k: k, ins: ins, out: v})
+		}
+	}
+	// Liveness: the last step reading each virtual buffer (through any alias).
+	for s, st := range x.steps {
+		for _, in := range st.ins {
+			in.vb.last = max(in.vb.last, s)
+		}
+	}
+	outVals := make([]*value, len(resolved))
+	for i, o := range resolved {
+		outVals[i] = vals[o]
+		outVals[i].vb.last = never
+	}
+	x.assign()
+	x.outputs(e, outVals)
+	for _, b := range x.internal {
+		b.data = graph.NewTensor(b.dtype, graph.Shape{b.size}).Data
+	}
+	x.outs = make([]*graph.Tensor, len(outVals))
+	for i, v := range x.outVals {
+		x.outs[i] = &graph.Tensor{DType: v.dtype, Shape: v.shape.Clone(), Data: sliceAny(v.vb.phys.data, v.size)}
+	}
+	x.outSpans = make([][2]uintptr, 0, len(x.outs))
+	for _, t := range x.outs {
+		lo, hi := span(t.Data)
+		if hi > lo {
+			x.outSpans = append(x.outSpans, [2]uintptr{lo, hi})
+		}
+	}
+	return nil
+}
+
+// assign maps virtual buffers to physical ones in step order: a step takes over the buffer of an
+// operand that dies with it when the op allows (inPlace), else the best-fitting free buffer of its
+// dtype; buffers are freed after their last reader.
+func (x *executable) assign() {
+	free := map[graph.DType][]*buffer{}
+	take := func(dt graph.DType, size int) *buffer {
+		list := free[dt]
+		best := -1
+		for i, b := range list {
+			if best < 0 {
+				best = i
+				continue
+			}
+			cur := list[best]
+			switch {
+			case b.size >= size && (cur.size < size || b.size < cur.size):
+				best = i // fits, and better than a buffer that does not fit or is larger
+			case cur.size < size && b.size > cur.size:
+				best = i // nothing fits yet: prefer the largest, to grow it least
+			}
+		}
+		if best < 0 {
+			b := &buffer{kind: bufInternal, dtype: dt, size: size}
+			x.internal = append(x.internal, b)
+			return b
+		}
+		b := list[best]
+		free[dt] = append(list[:best], list[best+1:]...)
+		b.size = max(b.size, size)
+		return b
+	}
+	release := func(v *value) {
+		if !v.vb.released && v.vb.phys.kind == bufInternal {
+			v.vb.released = true
+			free[v.dtype] = append(free[v.dtype], v.vb.phys)
+		}
+	}
+	for s, st := range x.steps {
+		out := st.out
+		for _, j := range inPlace(st.node) {
+			in := st.ins[j]
+			if in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size {
+				continue
+			}
+			if _, ln := st.node.Op().(graph.LayerNormOp); ln && (st.ins[1].vb == in.vb || st.ins[2].vb == in.vb) {
+				continue
+			}
+			out.vb.phys = in.vb.phys
+			in.vb.released = true // the buffer now belongs to the output
+			break
+		}
+		if out.vb.phys == nil {
+			out.vb.phys = take(out.dtype, out.size)
+		}
+		for _, in := range st.ins {
+			if in.vb.last == s {
+				release(in)
+			}
+		}
+		if out.vb.last < s {
+			release(out)
+		}
+	}
+}
+
+// outputs decides where each output tensor's data lives: in the buffer of its value, unless that
+// buffer is an arg or a constant, or already shows an earlier output (the same node twice, or a
+// reshape of another output); those get a buffer of their own and a copy step at the end.
+func (x *executable) outputs(e *env, outVals []*value) {
+	claimed := map[*buffer]bool{}
+	x.outVals = make([]*value, len(outVals))
+	for i, v := range outVals {
+		if b := v.vb.phys; b.kind == bufInternal && !claimed[b] {
+			claimed[b] = true
+			x.outVals[i] = v
+			continue
+		}
+		buf := &buffer{kind: bufInternal, dtype: v.dtype, size: v.size}
+		x.internal = append(x.internal, buf)
+		c := &value{node: v.node, dtype: v.dtype, shape: v.shape, size: v.size, vb: &vbuf{phys: buf, last: never}}
+		x.steps = append(x.steps, step{node: v.node, k: copyOf(e, v, c), ins: []*value{v}, out: c})
+		x.outVals[i] = c
+	}
+}
