@@ -161,7 +161,7 @@ func Build(cfg *Config, opts BuildOptions) (*Model, error) {
 		if _, ok := headGroup[h]; !ok {
 			return nil, fmt.Errorf("model: unknown head %q", h)
 		}
-		if err := checkHead(cfg, h); err != nil {
+		if err := CheckHead(cfg, h); err != nil {
 			return nil, err
 		}
 		heads[h] = true

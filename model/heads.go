@@ -151,8 +151,11 @@ func (b *builder) classifierHead(h Head, prefix string, pooled *graph.Node) {
 	b.out[name+".loss"] = graph.SoftmaxCrossEntropy(logits, labels, -100)
 }
 
-// checkHead reports why cfg cannot carry head h.
-func checkHead(cfg *Config, h Head) error {
+// HeadGroup is the parameter group (Group* constants) of a head's weights.
+func HeadGroup(h Head) string { return headGroup[h] }
+
+// CheckHead reports why cfg cannot carry head h (nil when it can).
+func CheckHead(cfg *Config, h Head) error {
 	switch h {
 	case HeadITC:
 		if cfg.ContrastiveHiddenSize <= 0 {

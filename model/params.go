@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/model/checkpoint"
 )
 
 // ParamInfo describes one parameter tensor of the architecture: its Hugging Face name (the bare
@@ -33,7 +34,7 @@ const (
 
 // BackbonePrefix is the prefix that HF head models (BridgeTowerForMaskedLM, ...) put in front of
 // the backbone's parameter names. Weights accepts names with and without it.
-const BackbonePrefix = "bridgetower."
+const BackbonePrefix = checkpoint.BackbonePrefix
 
 // HeadHiddenScale is the hidden-size multiplier s of the VQA and classification heads
 // (Linear 2H -> 2H*s): the config key "head_hidden_scale" (kept from the original repository's

@@ -1,16 +1,12 @@
 package model
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/bridgetower-go/bt/graph"
-	"github.com/bridgetower-go/bt/model/safetensors"
+	"github.com/bridgetower-go/bt/model/checkpoint"
 )
 
 // Weights is a set of checkpoint tensors by their canonical HF names: backbone names without the
@@ -18,8 +14,8 @@ import (
 // files' memory mappings (nothing is copied) and stay valid until Close.
 type Weights struct {
 	tensors map[string]*graph.Tensor
-	stored  map[string]string // canonical name -> name as stored (for messages)
-	files   []*safetensors.File
+	stored  map[string]string      // canonical name -> name as stored (for messages)
+	source  *checkpoint.Checkpoint // nil for NewWeights
 }
 
 // NewWeights wraps tensors given by name, with or without the "bridgetower." prefix on backbone
@@ -55,83 +51,21 @@ func (w *Weights) add(name string, t *graph.Tensor) error {
 	return nil
 }
 
-// OpenWeights memory-maps a safetensors checkpoint: a .safetensors file, a sharded checkpoint's
-// model.safetensors.index.json, or a directory holding model.safetensors or that index.
+// OpenWeights reads a checkpoint with checkpoint.Load: model.safetensors (memory-mapped, not
+// copied), a shard index, pytorch_model.bin, an original Lightning .ckpt, or a directory holding
+// one of them.
 func OpenWeights(path string) (*Weights, error) {
-	st, err := os.Stat(path)
+	c, err := checkpoint.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("model: weights: %w", err)
+		return nil, err
 	}
-	if st.IsDir() {
-		single := filepath.Join(path, "model.safetensors")
-		index := filepath.Join(path, "model.safetensors.index.json")
-		switch {
-		case fileExists(single):
-			path = single
-		case fileExists(index):
-			path = index
-		default:
-			return nil, fmt.Errorf("model: weights: %s holds neither model.safetensors nor model.safetensors.index.json", path)
-		}
+	w, err := NewWeights(c.Tensors)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w (in %s)", err, c.Path)
 	}
-	files := []string{path}
-	if strings.HasSuffix(path, ".json") {
-		if files, err = shardFiles(path); err != nil {
-			return nil, err
-		}
-	}
-	w := &Weights{tensors: map[string]*graph.Tensor{}, stored: map[string]string{}}
-	for _, fn := range files {
-		f, err := safetensors.Open(fn)
-		if err != nil {
-			w.Close()
-			return nil, err
-		}
-		w.files = append(w.files, f)
-		for _, name := range f.Names() {
-			t, err := f.Tensor(name)
-			if err == nil {
-				err = w.add(name, t)
-			}
-			if err != nil {
-				w.Close()
-				return nil, fmt.Errorf("%w (in %s)", err, fn)
-			}
-		}
-	}
+	w.source = c
 	return w, nil
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
-
-// shardFiles reads the weight_map of a safetensors index and returns its files, in order.
-func shardFiles(index string) ([]string, error) {
-	data, err := os.ReadFile(index)
-	if err != nil {
-		return nil, fmt.Errorf("model: weights: %w", err)
-	}
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	if err := json.Unmarshal(data, &idx); err != nil || len(idx.WeightMap) == 0 {
-		return nil, fmt.Errorf("model: weights: %s: not a safetensors index (want a non-empty \"weight_map\")", index)
-	}
-	seen := map[string]bool{}
-	var files []string
-	for _, f := range idx.WeightMap {
-		if f != filepath.Base(f) {
-			return nil, fmt.Errorf("model: weights: %s: shard %q must be a file name in the same directory", index, f)
-		}
-		if !seen[f] {
-			seen[f] = true
-			files = append(files, filepath.Join(filepath.Dir(index), f))
-		}
-	}
-	sort.Strings(files)
-	return files, nil
 }
 
 // Names returns the canonical tensor names, sorted.
@@ -152,12 +86,12 @@ func (w *Weights) Has(name string) bool { return w.tensors[name] != nil }
 
 // Close releases the memory mappings; tensors from them must not be used afterwards.
 func (w *Weights) Close() error {
-	var errs []error
-	for _, f := range w.files {
-		errs = append(errs, f.Close())
+	if w.source == nil {
+		return nil
 	}
-	w.files = nil
-	return errors.Join(errs...)
+	err := w.source.Close()
+	w.source = nil
+	return err
 }
 
 // Binding holds one tensor per parameter of a Model, in the model's compute dtype.

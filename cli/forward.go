@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/bridgetower-go/bt/cpu"
+	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/model"
+	"github.com/bridgetower-go/bt/model/safetensors"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:      "forward",
+		Usage:     "run the BridgeTower forward pass on saved inputs and write every output",
+		ArgsUsage: "--model DIR --inputs FILE --output FILE [--hidden-states] [--heads itm,mlm,itc] [--dtype f32|f64] [--device cpu]",
+		Description: "Reads DIR/config.json and the checkpoint in DIR, the input tensors of FILE (safetensors:\n" +
+			"input_ids int [B,T], attention_mask [B,T] (optional), pixel_values float [B,3,S,S] with S the\n" +
+			"vision image_size, pixel_mask (optional, ignored as in HF), and optional labels mlm_labels,\n" +
+			"itm_labels, vqa_targets, class_labels), and writes the outputs under the golden names\n" +
+			"(model.text_features, model.image_features, model.pooler_output, model.hidden_states.*,\n" +
+			"itm.logits, mlm.logits, contrastive.*, vqa.logits, classifier.logits, and *.loss where the labels\n" +
+			"are given; contrastive.loss always). --heads auto (the default) runs every head whose weights\n" +
+			"are in the checkpoint and that the config can carry.",
+		Flags: []cli.Flag{
+			&cli.PathFlag{Name: "model", Usage: "model directory (config.json + weights)", Required: true},
+			&cli.PathFlag{Name: "inputs", Usage: "safetensors file of input tensors", Required: true},
+			&cli.PathFlag{Name: "output", Aliases: []string{"o"}, Usage: "safetensors file to write", Required: true},
+			&cli.BoolFlag{Name: "hidden-states", Usage: "also write model.hidden_states.{text,image,cross}.*"},
+			&cli.StringFlag{Name: "heads", Value: "auto", Usage: "comma-separated heads (itm, mlm, itc, vqa, classifier), auto, or none"},
+			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "compute dtype: f32 or f64"},
+			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: cpu (auto = cpu in this build)"},
+		},
+		Action: runForward,
+	})
+}
+
+func runForward(c *cli.Context) error {
+	if c.NArg() != 0 {
+		return fmt.Errorf("forward: unexpected arguments %v (every input is a flag)", c.Args().Slice())
+	}
+	dtype, err := graph.ParseDType(c.String("dtype"))
+	if err != nil || (dtype != graph.F32 && dtype != graph.F64) {
+		return fmt.Errorf("forward: --dtype %q: want f32 or f64", c.String("dtype"))
+	}
+	backend, err := forwardBackend(c.String("device"))
+	if err != nil {
+		return err
+	}
+	dir := c.Path("model")
+	cfg, err := model.LoadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return fmt.Errorf("forward: --model: %w", err)
+	}
+	weights, err := model.OpenWeights(dir)
+	if err != nil {
+		return fmt.Errorf("forward: --model: %w", err)
+	}
+	defer weights.Close()
+	inFile, err := safetensors.Open(c.Path("inputs"))
+	if err != nil {
+		return fmt.Errorf("forward: --inputs: %w", err)
+	}
+	defer inFile.Close()
+	inputs := map[string]*graph.Tensor{}
+	for _, n := range inFile.Names() {
+		if inputs[n], err = inFile.Tensor(n); err != nil {
+			return fmt.Errorf("forward: --inputs: %w", err)
+		}
+	}
+	heads, err := forwardHeads(c.String("heads"), cfg, weights)
+	if err != nil {
+		return fmt.Errorf("forward: --heads: %w", err)
+	}
+	opts := model.BuildOptions{DType: dtype, Heads: heads, HiddenStates: c.Bool("hidden-states")}
+	labelOf := map[model.Head]string{model.HeadITM: model.InputITMLabels, model.HeadMLM: model.InputMLMLabels,
+		model.HeadVQA: model.InputVQATargets, model.HeadClassifier: model.InputClassLabels}
+	for _, h := range heads {
+		if label, ok := labelOf[h]; !ok || inputs[label] != nil {
+			opts.Losses = append(opts.Losses, h)
+		}
+	}
+	outs, err := model.Forward(context.Background(), backend, cfg, weights, inputs, opts)
+	if err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	names := make([]string, 0, len(heads))
+	for _, h := range heads {
+		names = append(names, string(h))
+	}
+	meta := map[string]string{"producer": "bt forward", "dtype": dtype.String(), "heads": strings.Join(names, ",")}
+	if err := safetensors.WriteFile(c.Path("output"), outs, meta); err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %d tensors to %s (heads: %s; %v on %s)\n", len(outs), c.Path("output"), strings.Join(names, ",")+orNone(names), dtype, backend.Name())
+	return nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return ""
+}
+
+// forwardBackend picks the compute backend of --device.
+func forwardBackend(device string) (graph.Backend, error) {
+	switch device {
+	case "auto", "cpu":
+		return cpu.New(cpu.Options{}), nil
+	}
+	return nil, fmt.Errorf("forward: --device %q is not available in this build (cpu, auto)", device)
+}
+
+// forwardHeads resolves --heads: a list, "none", or "auto" (every head with weights in the
+// checkpoint that the config can carry).
+func forwardHeads(flag string, cfg *model.Config, w *model.Weights) ([]model.Head, error) {
+	switch flag {
+	case "none":
+		return nil, nil
+	case "auto":
+	default:
+		return model.ParseHeads(flag)
+	}
+	specs, err := model.ParamInfos(cfg)
+	if err != nil {
+		return nil, err
+	}
+	present := map[string]bool{}
+	for _, p := range specs {
+		if w.Has(p.Name) {
+			present[p.Group] = true
+		}
+	}
+	var heads []model.Head
+	for _, h := range model.AllHeads {
+		if present[model.HeadGroup(h)] && model.CheckHead(cfg, h) == nil {
+			heads = append(heads, h)
+		}
+	}
+	return heads, nil
+}

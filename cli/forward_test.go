@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"bytes"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/model/safetensors"
+)
+
+const forwardCase = "../testdata/golden/models/m01_add_b1_nopad"
+
+func forwardTensors(t *testing.T, path string) map[string]*graph.Tensor {
+	t.Helper()
+	f, err := safetensors.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	out := map[string]*graph.Tensor{}
+	for _, n := range f.Names() {
+		if out[n], err = f.Tensor(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func runForwardCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	app := NewApp()
+	var out bytes.Buffer
+	app.Writer, app.ErrWriter = &out, &out
+	err := app.Run(append([]string{"bt"}, args...))
+	return out.String(), err
+}
+
+// bt forward on the golden m01 case writes every HF output (hidden states, ITM and MLM logits and
+// losses) within the golden README's float32 tolerance, and nothing else.
+func TestForwardGoldenM01(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.safetensors")
+	msg, err := runForwardCmd(t, "forward", "--model", forwardCase, "--inputs", filepath.Join(forwardCase, "inputs.safetensors"),
+		"--output", out, "--hidden-states")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if !strings.Contains(msg, "heads: itm,mlm") {
+		t.Errorf("message %q", msg)
+	}
+	got := forwardTensors(t, out)
+	want := forwardTensors(t, filepath.Join(forwardCase, "outputs.safetensors"))
+	var gn, wn []string
+	for n := range got {
+		gn = append(gn, n)
+	}
+	for n := range want {
+		wn = append(wn, n)
+	}
+	sort.Strings(gn)
+	sort.Strings(wn)
+	if strings.Join(gn, " ") != strings.Join(wn, " ") {
+		t.Fatalf("wrote %v\nwant %v", gn, wn)
+	}
+	for _, n := range wn {
+		a, b := got[n].Float64s(), want[n].Float64s()
+		if got[n].Shape.Size() != want[n].Shape.Size() || got[n].DType != graph.F32 {
+			t.Errorf("%s: %v, want %v", n, got[n], want[n])
+			continue
+		}
+		maxDiff, maxRef := 0.0, 0.0
+		for i := range a {
+			maxDiff = math.Max(maxDiff, math.Abs(a[i]-b[i]))
+			maxRef = math.Max(maxRef, math.Abs(b[i]))
+		}
+		if !(maxDiff <= 1e-6+1e-5*maxRef) {
+			t.Errorf("%s: max|a-b| = %.3g (max|ref| %.3g)", n, maxDiff, maxRef)
+		}
+	}
+}
+
+func TestForwardInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := forwardTensors(t, filepath.Join(forwardCase, "inputs.safetensors"))
+	write := func(name string, replace map[string]*graph.Tensor) string {
+		m := map[string]*graph.Tensor{}
+		for k, v := range good {
+			m[k] = v
+		}
+		for k, v := range replace {
+			m[k] = v
+		}
+		p := filepath.Join(dir, name)
+		if err := safetensors.WriteFile(p, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name    string
+		replace map[string]*graph.Tensor
+		flags   []string
+		want    string
+	}{
+		{"pixels.safetensors", map[string]*graph.Tensor{"pixel_values": graph.NewTensor(graph.F32, graph.Shape{1, 3, 64, 64})}, nil,
+			"input pixel_values is f32[1 3 64 64], want shape [1 3 32 32] ([B 3 S S] with S = vision_config.image_size 32)"},
+		{"ids.safetensors", map[string]*graph.Tensor{"input_ids": graph.NewTensor(graph.F32, graph.Shape{1, 8})}, nil,
+			"input input_ids is f32[1 8], want an integer tensor [1 8]"},
+		{"vocab.safetensors", map[string]*graph.Tensor{"input_ids": graph.FromInt64(graph.Shape{1, 2}, []int64{0, 200}),
+			"attention_mask": graph.FromInt64(graph.Shape{1, 2}, []int64{1, 1}), "mlm_labels": graph.FromInt64(graph.Shape{1, 2}, []int64{-100, -100})}, nil,
+			"input input_ids element 1 is 200, outside 0..199"},
+		{"extra.safetensors", map[string]*graph.Tensor{"token_type_ids": graph.NewTensor(graph.I64, graph.Shape{1, 8})}, nil,
+			`unknown input "token_type_ids"`},
+		{"dtype.safetensors", nil, []string{"--dtype", "f16"}, `--dtype "f16": want f32 or f64`},
+		{"device.safetensors", nil, []string{"--device", "metal"}, `--device "metal" is not available`},
+		{"heads.safetensors", nil, []string{"--heads", "itc"}, "the itc head needs vision_config.hidden_size (64) = hidden_size (32)"},
+	} {
+		in := write(tc.name, tc.replace)
+		out := filepath.Join(dir, "out-"+tc.name)
+		args := append([]string{"forward", "--model", forwardCase, "--inputs", in, "--output", out}, tc.flags...)
+		_, err := runForwardCmd(t, args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "forward: ") {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+		if _, statErr := safetensors.Open(out); statErr == nil {
+			t.Errorf("%s: an output file was written", tc.name)
+		}
+	}
+}
