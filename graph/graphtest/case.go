@@ -2,6 +2,7 @@ package graphtest
 
 import (
 	"hash/fnv"
+	"math"
 	"math/rand"
 	"reflect"
 
@@ -104,6 +105,8 @@ func roundTo(dt graph.DType, v float64) float64 {
 			return 1
 		}
 		return 0
+	case graph.I32, graph.I64, graph.U8:
+		return math.Trunc(v)
 	}
 	return v
 }

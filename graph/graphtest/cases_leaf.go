@@ -2,14 +2,12 @@ package graphtest
 
 import "github.com/bridgetower-go/bt/graph"
 
-// constValues is the content of the const case: 0.5·i - 1.25 (exact in every dtype used).
-func constValues(n int) []float64 {
+// constValues is the content of the const case in dtype dt: 0.5·i - 1.25, truncated for
+// integer dtypes.
+func constValues(dt graph.DType, n int) []float64 {
 	v := make([]float64, n)
 	for i := range v {
-		v[i] = 0.5*float64(i) - 1.25
-		if i%3 == 2 {
-			v[i] = float64(i) // whole numbers for the integer dtypes
-		}
+		v[i] = roundTo(dt, 0.5*float64(i)-1.25)
 	}
 	return v
 }
@@ -52,11 +50,11 @@ func leafCases() []*opCase {
 			dtypes: []graph.DType{graph.F32, graph.F64, graph.I64},
 			args:   []arg{{name: "x", dtype: T, shape: graph.Shape{2, 3}, gen: ints(-9, 9)}},
 			build: func(g *graph.Graph, dt graph.DType, x nodes) nodes {
-				c := g.Const(hostTensor(dt, graph.Shape{2, 3}, constValues(6)))
+				c := g.Const(hostTensor(dt, graph.Shape{2, 3}, constValues(dt, 6)))
 				return nodes{c, graph.Add(x[0], c), g.Scalar(7, dt)}
 			},
-			ref: func(_ graph.DType, x tensors) tensors {
-				c := &tensor{shape: graph.Shape{2, 3}, data: constValues(6)}
+			ref: func(dt graph.DType, x tensors) tensors {
+				c := &tensor{shape: graph.Shape{2, 3}, data: constValues(dt, 6)}
 				return tensors{c, map2(x[0], c, add), {data: []float64{7}}}
 			},
 			exact: true,

@@ -100,7 +100,7 @@ func shapeCases() []*opCase {
 			covers: []graph.Op{graph.GatherOp{}},
 			dtypes: []graph.DType{graph.F32, graph.F64, graph.I64},
 			args: []arg{
-				{name: "table", dtype: T, shape: table},
+				{name: "table", dtype: T, shape: table, gen: uniform(-9, 9)},
 				{name: "ids", dtype: it, shape: indices, gen: g},
 			},
 			build: func(_ *graph.Graph, _ graph.DType, x nodes) nodes { return nodes{graph.Gather(x[0], x[1])} },

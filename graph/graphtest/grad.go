@@ -111,6 +111,8 @@ func checkGrad(t *testing.T, b graph.Backend, c *opCase) {
 		}
 		if msg := diff(ana, num, GradTol, gradFloor); msg != "" {
 			t.Errorf("d loss/d %s (%d of %d elements checked): %s", c.args[i].name, len(idx), len(vals[i].data), msg)
+		} else {
+			t.Logf("d loss/d %s: relative error %.2g over %d elements", c.args[i].name, relErr(ana, num, gradFloor), len(idx))
 		}
 	}
 }

@@ -243,6 +243,18 @@ func diff(got, want []float64, tol, floor float64) string {
 		bad, len(want), at, got[at], want[at], worst, tol)
 }
 
+// relErr is max|got-want| / max(max|want|, floor) (NaNs and infinities left out).
+func relErr(got, want []float64, floor float64) float64 {
+	scale, worst := floor, 0.0
+	for i, w := range want {
+		if !math.IsNaN(w) && !math.IsInf(w, 0) {
+			scale = math.Max(scale, math.Abs(w))
+			worst = math.Max(worst, math.Abs(got[i]-w))
+		}
+	}
+	return worst / scale
+}
+
 // sameBits reports whether two tensors hold identical bits.
 func sameBits(a, b *graph.Tensor) bool {
 	if a.DType != b.DType || !a.Shape.Equal(b.Shape) || a.Len() != b.Len() {
