@@ -222,3 +222,12 @@ func ints(lo, hi int) gen {
 func choice(vals ...float64) gen {
 	return func(r *rand.Rand) float64 { return vals[r.Intn(len(vals))] }
 }
+
+// allCases is the whole table.
+func allCases() []*opCase {
+	var cs []*opCase
+	for _, part := range [][]*opCase{elementwiseCases(), shapeCases(), linalgCases(), leafCases(), fusedCases(), chainCases(), tieCases()} {
+		cs = append(cs, part...)
+	}
+	return cs
+}

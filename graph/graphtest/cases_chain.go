@@ -22,6 +22,15 @@ func chainCases() []*opCase {
 			},
 		},
 		{
+			// x twice in one concat, and y once.
+			name: "concat_self",
+			args: []arg{{name: "x", dtype: T, shape: graph.Shape{2, 3}}, {name: "y", dtype: T, shape: graph.Shape{1, 3}}},
+			build: func(_ *graph.Graph, _ graph.DType, x nodes) nodes {
+				return nodes{graph.Concat(0, x[0], x[1], x[0])}
+			},
+			ref: func(_ graph.DType, x tensors) tensors { return tensors{refConcat(0, x[0], x[1], x[0])} },
+		},
+		{
 			// z is an arg the outputs do not depend on: its gradient is zeros.
 			name: "unused_arg",
 			args: []arg{{name: "x", dtype: T, shape: graph.Shape{2, 3}}, {name: "z", dtype: T, shape: graph.Shape{4}}},
@@ -93,13 +102,4 @@ func chainCases() []*opCase {
 // refLinear is x·wᵀ + b.
 func refLinear(x, w, b *tensor) *tensor {
 	return map2(refMatMul(x, w, false, true), b, add)
-}
-
-// allCases is the whole table.
-func allCases() []*opCase {
-	var cs []*opCase
-	for _, part := range [][]*opCase{elementwiseCases(), shapeCases(), linalgCases(), leafCases(), fusedCases(), chainCases()} {
-		cs = append(cs, part...)
-	}
-	return cs
 }
