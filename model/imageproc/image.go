@@ -1,14 +1,3 @@
-// Package imageproc turns image files into BridgeTower's pixel inputs exactly as Hugging Face's
-// BridgeTowerImageProcessor does behind `Image.open(f)`, `ImageOps.exif_transpose` and
-// `.convert("RGB")` (transformers' `load_image`), with Pillow 9.4 and libjpeg-turbo/libwebp decoders.
-//
-// The pipeline is: decode (JPEG, PNG, GIF first frame, WebP) → EXIF orientation → RGB conversion with
-// Pillow's rules → Pillow's bicubic resampler (a port of Resample.c, bit-exact) to the BridgeTower
-// target size → HF center crop with zero padding → rescale and normalise in float32 → CHW → batch
-// padding with a pixel mask. Decoding of PNG, GIF and lossless WebP is exact; lossy WebP uses
-// libwebp's fancy upsampler and YUV→RGB formulas on x/image/webp's planes; baseline JPEG uses
-// libjpeg-turbo's fancy chroma upsampling and YCbCr→RGB tables on image/jpeg's planes, and differs
-// from libjpeg-turbo only by the IDCT rounding of image/jpeg (see jpeg.go for the measured bound).
 package imageproc
 
 import "fmt"

@@ -185,3 +185,8 @@ src.save(os.path.join(RS, "src_97x61.png"))
 for w, h in ((384, 288), (32, 20), (13, 61), (97, 7), (1, 1), (1, 61), (200, 3), (97, 61), (45, 130), (9, 9)):
     src.resize((w, h), Image.BICUBIC).save(os.path.join(RS, f"bicubic_{w}x{h}.png"))
 print("ok resize")
+
+# --- Benchmark input: the golden 640x480 PNG as a q90 4:2:0 JPEG ---------------------------
+with Image.open("../../../testdata/golden/images/img01_640x480_rgb_png/image.png") as im:
+    im.convert("RGB").save(os.path.join(OUT, "bench_640x480_q90.jpg"), quality=90, subsampling=2)
+print("ok bench")
