@@ -24,6 +24,6 @@
 // rounding (it is not libjpeg's jidctint): on the golden 4:2:0 photo max 3 / mean 0.023 levels
 // after decoding and max 0.044 / mean 0.00034 in pixel_values (jpeg_test.go pins the bounds).
 // Known differences on rare files: YCCK and Adobe-RGB JPEGs with subsampled chroma use Go's
-// conversion; orientation stored only in XMP is not read; malformed EXIF is ignored where
-// Pillow may raise.
+// conversion; orientation stored only in XMP or in ImageMagick's "Raw profile type exif" PNG
+// text chunk is not read; malformed EXIF is ignored where Pillow may raise.
 package imageproc

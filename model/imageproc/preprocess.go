@@ -45,18 +45,16 @@ func (c Config) Resize(img *Image) (*Image, error) {
 // floor((H-ch)/2), floor((W-cw)/2); a side shorter than the crop is first zero-padded with
 // floor((c-n)/2) black pixels before it. As in HF, an odd shortfall yields a side of c-1.
 func CenterCrop(img *Image, ch, cw int) *Image {
-	top0, left0, oh, ow := cropWindow(img.Height, ch), cropWindow(img.Width, cw), 0, 0
-	// Each window is [start, end) in the (possibly padded) image and the pad before the data.
-	oh = top0.end - top0.start
-	ow = left0.end - left0.start
+	rows, cols := cropWindow(img.Height, ch), cropWindow(img.Width, cw)
+	oh, ow := rows.end-rows.start, cols.end-cols.start
 	out := NewImage(ow, oh)
 	for y := 0; y < oh; y++ {
-		sy := y + top0.start - top0.pad // row in img
+		sy := y + rows.start - rows.pad // row in img; outside [0, H) is zero padding
 		if sy < 0 || sy >= img.Height {
 			continue
 		}
 		for x := 0; x < ow; x++ {
-			sx := x + left0.start - left0.pad
+			sx := x + cols.start - cols.pad
 			if sx < 0 || sx >= img.Width {
 				continue
 			}
