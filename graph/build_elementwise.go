@@ -154,7 +154,12 @@ func Max(a, b *Node) *Node { return binary(MaxKind, a, b) }
 func Min(a, b *Node) *Node { return binary(MinKind, a, b) }
 
 // scalarLike is a scalar constant of x's dtype.
-func scalarLike(x *Node, v float64) *Node { return x.g.Scalar(v, x.dtype) }
+func scalarLike(x *Node, v float64) *Node {
+	if x.invalid {
+		return x
+	}
+	return x.g.Scalar(v, x.dtype)
+}
 
 // AddScalar is x+v.
 func AddScalar(x *Node, v float64) *Node {

@@ -48,6 +48,9 @@ func (g *Graph) Const(t *Tensor) *Node {
 
 // Scalar adds a scalar constant of dtype dt (a float or integer type, or Bool for v != 0).
 func (g *Graph) Scalar(v float64, dt DType) *Node {
+	if dt == Invalid || dt.Size() == 0 {
+		return g.fail("scalar: invalid dtype %v", dt)
+	}
 	t := NewTensor(dt, nil)
 	switch d := t.Data.(type) {
 	case []float32:
@@ -81,7 +84,12 @@ func (g *Graph) Full(v float64, dt DType, shape Shape) *Node {
 func (g *Graph) Zeros(dt DType, shape Shape) *Node { return g.Full(0, dt, shape) }
 
 // ZerosLike is a tensor of zeros with x's dtype and shape.
-func ZerosLike(x *Node) *Node { return x.g.Zeros(x.dtype, x.shape) }
+func ZerosLike(x *Node) *Node {
+	if x.invalid {
+		return x
+	}
+	return x.g.Zeros(x.dtype, x.shape)
+}
 
 // Iota counts 0, 1, ... along axis of shape, in dtype dt.
 func (g *Graph) Iota(dt DType, shape Shape, axis int) *Node {

@@ -122,6 +122,9 @@ func Softmax(x *Node, axis int) *Node {
 
 func (o SoftmaxOp) Decompose(in []*Node) []*Node {
 	x := in[0]
+	if x.shape[o.Axis] == 0 {
+		return []*Node{x} // nothing to normalise
+	}
 	m := StopGradient(KeepDims(ReduceMax(x, o.Axis), x, o.Axis))
 	e := Exp(Sub(x, m))
 	return []*Node{Div(e, KeepDims(ReduceSum(e, o.Axis), e, o.Axis))}
@@ -267,7 +270,11 @@ func Dropout(x, step *Node, rate float64, seed uint64) *Node {
 
 func (o DropoutOp) Decompose(in []*Node) []*Node {
 	x, step := in[0], in[1]
-	u := RandomUniform(step, o.Seed, x.dtype, x.shape)
+	udt := F32 // half-float activations draw their mask in f32
+	if x.dtype == F64 {
+		udt = F64
+	}
+	u := RandomUniform(step, o.Seed, udt, x.shape)
 	keep := GreaterEqual(u, scalarLike(u, o.Rate))
 	return []*Node{Where(keep, MulScalar(x, 1/(1-o.Rate)), ZerosLike(x))}
 }

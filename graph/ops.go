@@ -88,7 +88,8 @@ var binaryNames = [...]string{"add", "sub", "mul", "div", "pow", "max", "min"}
 
 func (k BinaryKind) String() string { return binaryNames[k] }
 
-// BinaryOp combines two operands of the same shape and dtype element by element.
+// BinaryOp combines two operands of the same shape and dtype element by element. Integer
+// division truncates toward zero (Go's /); integer division by zero is a run-time error.
 type BinaryOp struct{ Kind BinaryKind }
 
 // CompareKind selects a comparison.

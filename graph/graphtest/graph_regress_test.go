@@ -7,9 +7,8 @@ import (
 	"github.com/bridgetower-go/bt/graph"
 )
 
-// Cases where package graph itself misbehaves (found while writing the suite). They fail until
-// graph is fixed; graph's doc promises that building never panics and that a graph the
-// builders accept can be differentiated.
+// Regression tests for bugs in package graph found while writing the suite: graph's doc promises
+// that building never panics and that a graph the builders accept can be differentiated.
 
 // buildNoPanic runs f, turning a panic into an error.
 func buildNoPanic(f func() error) (err error) {
