@@ -125,8 +125,14 @@ func TestTorchStateDicts(t *testing.T) {
 }
 
 func TestLightningCheckpoint(t *testing.T) {
+	for _, name := range []string{"lightning.ckpt", "lightning_legacy.ckpt"} {
+		t.Run(name, func(t *testing.T) { testLightning(t, filepath.Join("testdata", name)) })
+	}
+}
+
+func testLightning(t *testing.T, path string) {
 	_, orig := loadExpected(t)
-	ck, err := Load("testdata/lightning.ckpt")
+	ck, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

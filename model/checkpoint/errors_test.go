@@ -7,12 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTruncatedFiles cuts every fixture at many points: each cut must give an error that names
 // the file, never a panic and never a silently partial checkpoint.
 func TestTruncatedFiles(t *testing.T) {
-	for _, name := range []string{"state_zip.bin", "state_legacy.bin", "lightning.ckpt"} {
+	for _, name := range []string{"state_zip.bin", "state_legacy.bin", "lightning.ckpt", "lightning_legacy.ckpt"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
@@ -89,6 +90,8 @@ func TestCorruptBytes(t *testing.T) {
 	}
 }
 
+const fuzzLoadTimeout = 10 * time.Second
+
 // FuzzLoadBin feeds arbitrary bytes as a pytorch_model.bin: Load must return an error naming the
 // file or a checkpoint whose tensors are consistent, and never panic.
 func FuzzLoadBin(f *testing.F) {
@@ -106,7 +109,10 @@ func FuzzLoadBin(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// A hang is a failure too: panic (which records the input) if Load takes too long.
+		watchdog := time.AfterFunc(fuzzLoadTimeout, func() { panic("Load did not finish in " + fuzzLoadTimeout.String()) })
 		ck, err := Load(path)
+		watchdog.Stop()
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "checkpoint: ") || !strings.Contains(err.Error(), "pytorch_model.bin") {
 				t.Fatalf("error %q lacks prefix or file name", err)

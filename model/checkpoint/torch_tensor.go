@@ -77,7 +77,7 @@ func lookup(v any, key string) (any, bool) {
 
 // maxExpandedElements caps tensors that have more elements than their storage (stride-0
 // expansions), so that a corrupt size cannot ask for an enormous allocation.
-const maxExpandedElements = 1 << 28
+const maxExpandedElements = 1 << 24
 
 // materialize copies a strided torch view into a contiguous graph tensor.
 func materialize(t *torchTensor, fetch fetchFunc) (*graph.Tensor, error) {
@@ -93,9 +93,8 @@ func materialize(t *torchTensor, fetch fetchFunc) (*graph.Tensor, error) {
 	if n > s.numel && n > maxExpandedElements {
 		return nil, fmt.Errorf("shape %v has %d elements from a storage of %d", t.size, n, s.numel)
 	}
-	out := graph.NewTensor(s.kind.dtype, shape)
 	if n == 0 {
-		return out, nil
+		return graph.NewTensor(s.kind.dtype, shape), nil
 	}
 	// The last element read is offset + sum((size-1)*stride); it must lie inside the storage.
 	if t.offset >= s.numel {
@@ -120,6 +119,7 @@ func materialize(t *torchTensor, fetch fetchFunc) (*graph.Tensor, error) {
 	if len(raw) < s.numel*e {
 		return nil, fmt.Errorf("storage %s has %d bytes, want %d", s.key, len(raw), s.numel*e)
 	}
+	out := graph.NewTensor(s.kind.dtype, shape) // allocated only once the storage checked out
 	var src []byte
 	if isContiguous(t.size, t.stride) {
 		src = raw[t.offset*e : (t.offset+n)*e]

@@ -9,6 +9,7 @@ Outputs (all small, committed):
   lightning.ckpt     a fake PyTorch-Lightning checkpoint of the original microsoft/BridgeTower
                      code: original key names, optimizer state, hyper_parameters holding
                      classes the reader does not know
+  lightning_legacy.ckpt  the same in the legacy format
   expected.json      for every tensor: dtype, shape and the row-major values (f16/bf16 as raw
                      uint16 bits) computed by torch, the oracle for the Go tests
 """
@@ -138,6 +139,7 @@ def main():
                                           args=Namespace(lr=1e-5, seed=0)),
     }
     torch.save(ckpt, "lightning.ckpt")
+    torch.save(ckpt, "lightning_legacy.ckpt", _use_new_zipfile_serialization=False)
     expected = {"state": {k: describe(v) for k, v in sd.items()},
                 "lightning": {k: describe(v) for k, v in lsd.items()},
                 "torch_version": torch.__version__}
