@@ -161,3 +161,5 @@ func sameBits(a, b *graph.Tensor) bool {
 	}
 	return true
 }
+
+func tanh(x float64) float64 { return math.Tanh(x) }

@@ -21,6 +21,8 @@ type runner struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	panic   any // first panic of a worker, re-raised on the caller
+
+	dispatches int // tasks handed to helpers (statistics, for tests)
 }
 
 // workers is the process-wide pool of helper goroutines shared by all executables.
@@ -62,6 +64,7 @@ func (r *runner) do(t task, parts int) {
 	r.t, r.parts = t, int32(parts)
 	r.next.Store(0)
 	helpers := min(parts, r.threads) - 1
+	r.dispatches++
 	r.wg.Add(helpers)
 	for i := 0; i < helpers; i++ {
 		workers.ch <- r
