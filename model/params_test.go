@@ -50,13 +50,17 @@ func TestBindReportsEverythingInOneError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The backbone-only graph binds the full checkpoint (pooler, ln_separate, heads present).
-	if _, err := m.Bind(c.weights); err != nil {
-		t.Fatalf("full checkpoint: %v", err)
-	}
+	// The backbone-only graph binds the full checkpoint (pooler, ln_separate, heads present),
+	// also with the index buffers that older HF versions saved.
 	tensors := map[string]*graph.Tensor{}
 	for _, n := range c.weights.Names() {
 		tensors[BackbonePrefix+n] = c.weights.Tensor(n)
+	}
+	tensors["bridgetower.text_model.embeddings.position_ids"] = graph.NewTensor(graph.I64, graph.Shape{1, 24})
+	tensors["bridgetower.text_model.embeddings.token_type_ids"] = graph.NewTensor(graph.I64, graph.Shape{1, 24})
+	tensors["bridgetower.vision_model.visual.embeddings.position_ids"] = graph.NewTensor(graph.I64, graph.Shape{1, 26})
+	if _, err := m.Bind(mustWeights(t, tensors)); err != nil {
+		t.Fatalf("full checkpoint: %v", err)
 	}
 	for _, n := range []string{"itm_score.fc.weight", "itm_score.fc.bias", "mlm_score.bias", "mlm_score.decoder.weight",
 		"mlm_score.transform.dense.weight", "mlm_score.transform.dense.bias", "mlm_score.transform.LayerNorm.weight",

@@ -94,6 +94,13 @@ func (w *Weights) Close() error {
 	return err
 }
 
+// bufferNames are index buffers (not parameters) that checkpoints of older HF versions contain.
+var bufferNames = map[string]bool{
+	"text_model.embeddings.position_ids":          true,
+	"text_model.embeddings.token_type_ids":        true,
+	"vision_model.visual.embeddings.position_ids": true,
+}
+
 // Binding holds one tensor per parameter of a Model, in the model's compute dtype.
 type Binding struct {
 	tensors map[string]*graph.Tensor
@@ -104,7 +111,8 @@ func (b *Binding) Tensor(name string) *graph.Tensor { return b.tensors[name] }
 
 // Bind matches the checkpoint against the architecture and the model's parameters. Every
 // missing (used by the graph, absent), unexpected (not a BridgeTower parameter for this config)
-// and wrong-shape or non-float tensor is reported in one error. F16, BF16 and float types other
+// and wrong-shape or non-float tensor is reported in one error; the position_ids/token_type_ids
+// buffers of older HF checkpoints are ignored, as HF does. F16, BF16 and float types other
 // than the compute dtype are converted; tensors already in the compute dtype are used as they
 // are (no copy), so that a memory-mapped checkpoint is not held twice.
 func (m *Model) Bind(w *Weights) (*Binding, error) {
@@ -117,6 +125,8 @@ func (m *Model) Bind(w *Weights) (*Binding, error) {
 		t := w.tensors[name]
 		p, ok := spec[name]
 		switch {
+		case bufferNames[name]:
+			// Buffers older HF versions saved; HF ignores them on load too.
 		case !ok:
 			unexpected = append(unexpected, fmt.Sprintf("%s %v", w.stored[name], t))
 		case !sameShape(t.Shape, p.Shape):
