@@ -3,6 +3,8 @@ package imageproc
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 )
 
 // This file is a port of Pillow 9.4 src/libImaging/Resample.c restricted to what
@@ -107,10 +109,34 @@ func clip8(ss int32) uint8 {
 	return uint8(v)
 }
 
+// parallelRows runs fn on disjoint row ranges covering [0, n), on several goroutines when
+// the work is large. Each output row depends only on input rows, so the result is the same.
+func parallelRows(n, rowCost int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers < 2 || n*rowCost < 1<<16 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
 // resampleHorizontal computes out rows 0..outH-1 from in rows offset.. (ImagingResampleHorizontal_8bpc).
 func resampleHorizontal(out, in *Image, offset int, c *coeffs) {
+	parallelRows(out.Height, out.Width*c.ksize, func(lo, hi int) { resampleHorizontalRows(out, in, offset, c, lo, hi) })
+}
+
+func resampleHorizontalRows(out, in *Image, offset int, c *coeffs, lo, hi int) {
 	const half = int32(1) << (precisionBits - 1)
-	for yy := 0; yy < out.Height; yy++ {
+	for yy := lo; yy < hi; yy++ {
 		row := in.Pix[(yy+offset)*in.Width*3 : (yy+offset+1)*in.Width*3]
 		orow := out.Pix[yy*out.Width*3 : (yy+1)*out.Width*3]
 		for xx := 0; xx < out.Width; xx++ {
@@ -132,10 +158,14 @@ func resampleHorizontal(out, in *Image, offset int, c *coeffs) {
 
 // resampleVertical computes every out row from the in rows named by c (ImagingResampleVertical_8bpc).
 func resampleVertical(out, in *Image, c *coeffs) {
+	parallelRows(out.Height, out.Width*c.ksize, func(lo, hi int) { resampleVerticalRows(out, in, c, lo, hi) })
+}
+
+func resampleVerticalRows(out, in *Image, c *coeffs, lo, hi int) {
 	const half = int32(1) << (precisionBits - 1)
 	stride := in.Width * 3
 	acc := make([]int32, stride)
-	for yy := 0; yy < out.Height; yy++ {
+	for yy := lo; yy < hi; yy++ {
 		ymin, ymax := c.bounds[yy*2], c.bounds[yy*2+1]
 		k := c.k[yy*c.ksize : yy*c.ksize+ymax]
 		for i := range acc {
