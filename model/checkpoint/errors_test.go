@@ -50,12 +50,16 @@ func TestLoadErrors(t *testing.T) {
 		path string
 		want string
 	}{
-		"missing":     {filepath.Join(dir, "nope.bin"), "nope.bin"},
-		"text file":   {write("notes.bin", []byte("hello, world, this is not a checkpoint")), "unknown checkpoint format"},
-		"tiny":        {write("tiny.bin", []byte{1}), "truncated"},
-		"bad pickle":  {write("pickle.bin", []byte{0x80, 0x02, 0xff, 0xff}), "not a torch checkpoint"},
-		"zip no pkl":  {write("other.zip.bin", zipWith(t, "a/b.txt", "x")), "without data.pkl"},
-		"torchscript": {write("ts.bin", zipWith(t, "m/constants.pkl", "x")), "TorchScript"},
+		"missing":    {filepath.Join(dir, "nope.bin"), "nope.bin"},
+		"text file":  {write("notes.bin", []byte("hello, world, this is not a checkpoint")), "unknown checkpoint format"},
+		"tiny":       {write("tiny.bin", []byte{1}), "truncated"},
+		"bad pickle": {write("pickle.bin", []byte{0x80, 0x02, 0xff, 0xff}), "unknown opcode 0xff"},
+		// BINBYTES8 claiming 2^56 bytes: must fail fast, not allocate.
+		"huge length legacy": {write("huge.bin", []byte{0x80, 0x02, 0x8e, 0, 0, 0, 0, 0, 0, 0, 1, '.'}), "corrupt"},
+		"huge length zip":    {write("hugezip.bin", zipWith(t, "archive/data.pkl", "\x80\x02\x8e\xff\xff\xff\xff\xff\xff\xff\x7f.")), "data.pkl: pickle truncated or corrupt"},
+		"wrong magic":        {write("magic.bin", []byte{0x80, 0x02, 'K', 7, '.'}), "no legacy magic number"},
+		"zip no pkl":         {write("other.zip.bin", zipWith(t, "a/b.txt", "x")), "without data.pkl"},
+		"torchscript":        {write("ts.bin", zipWith(t, "m/constants.pkl", "x")), "TorchScript"},
 		"bad safetensors": {write("w.safetensors", []byte("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":1}        ")),
 			"safetensors: "},
 	}

@@ -282,7 +282,10 @@ func loadTorchLegacy(p string) (*torchFile, error) {
 	}
 	pos := 0
 	magic, err := unpickleAt(data, &pos, nil)
-	if n, ok := magic.(*big.Int); err != nil || !ok || n.Cmp(legacyMagic) != 0 {
+	if err != nil {
+		return nil, fmt.Errorf("not a torch checkpoint (no zip archive; legacy header: %v)", err)
+	}
+	if n, ok := magic.(*big.Int); !ok || n.Cmp(legacyMagic) != 0 {
 		return nil, fmt.Errorf("not a torch checkpoint (no zip archive, no legacy magic number)")
 	}
 	if v, err := unpickleAt(data, &pos, nil); err != nil || v != 1001 {
