@@ -36,7 +36,7 @@ func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *valu
 	}
 	a.qk = newTiling(e.mm, false, true, a.tq, a.tk, a.dh)
 	a.pv = newTiling(e.mm, false, false, a.tq, a.dv, a.tk)
-	a.parts = partsFor(e.threads, a.bh, a.tq*a.tk*(a.dh+a.dv+8))
+	a.parts = partsFor(balance*e.threads, a.bh, a.tq*a.tk*(a.dh+a.dv+8))
 	a.scores = make([][]T, a.parts)
 	for i := range a.scores {
 		a.scores[i] = make([]T, a.tq*a.tk)

@@ -60,7 +60,12 @@ func (b *Backend) native(n *graph.Node) bool {
 
 // Compile plans the computation of outputs. Fused ops without a native kernel are decomposed,
 // which appends nodes to g: do not build on g from another goroutine meanwhile.
-func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (graph.Executable, error) {
+func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Executable, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			exe, err = nil, fmt.Errorf("cpu: internal error while compiling: %v", p)
+		}
+	}()
 	if g == nil {
 		return nil, errors.New("cpu: compile of a nil graph")
 	}

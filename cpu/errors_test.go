@@ -45,10 +45,12 @@ func TestRunArgErrors(t *testing.T) {
 	wantError(t, err, `cpu: param "vision.weight"`, "has 1 elements, want 3")
 	_, err = exe.Run(ctx, []*graph.Tensor{good, {DType: graph.F32, Shape: graph.Shape{3}, Data: []float64{1, 2, 3}}, nil})
 	wantError(t, err, `cpu: param "vision.weight"`, "[]float64")
-	// An unreachable arg may be nil (and is not checked).
+	// An unreachable arg may be nil, but when given it is checked.
 	if _, err := exe.Run(ctx, []*graph.Tensor{good, wt, nil}); err != nil {
 		t.Fatal(err)
 	}
+	_, err = exe.Run(ctx, []*graph.Tensor{good, wt, graph.NewTensor(graph.I32, nil)})
+	wantError(t, err, `cpu: input "unused": dtype i32, want i64`)
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	_, err = exe.Run(cancelled, []*graph.Tensor{good, wt, nil})

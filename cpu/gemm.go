@@ -93,13 +93,14 @@ func tileRange[T float](t *tiling, f gemmFn[T], a, b, c []T, t0, t1 int) {
 			}
 			continue
 		}
-		as, bs := a[i0*t.lda:], b[j0:]
+		ao, bo := i0*t.lda, j0 // where op(A) row i0 and op(B) column j0 start
 		if t.transA {
-			as = a[i0:]
+			ao = i0
 		}
 		if t.transB {
-			bs = b[j0*t.ldb:]
+			bo = j0 * t.ldb
 		}
+		as, bs := a[ao:], b[bo:]
 		f(t.transA, t.transB, mm, nn, t.k, as, t.lda, bs, t.ldb, cs, t.ldc)
 	}
 }
@@ -129,7 +130,7 @@ func newMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) *matm
 	t := newTiling(e.mm, transA, transB, m, n, k)
 	units := batch * t.tiles()
 	return &matmulKernel[T]{r: e.r, ina: ina, inb: inb, out: out, f: gemmFor[T](e.mm), t: t, batch: batch,
-		parts: partsFor(e.threads, units, min(m, t.tr)*min(n, t.tc)*max(k, 1))}
+		parts: partsFor(balance*e.threads, units, min(m, t.tr)*min(n, t.tc)*max(k, 1))}
 }
 
 func (k *matmulKernel[T]) run() error {

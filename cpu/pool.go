@@ -105,6 +105,10 @@ func split(n, parts, p int) (lo, hi int) {
 	return p * n / parts, (p + 1) * n / parts
 }
 
+// balance is how many parts per thread the heavy kernels (matrix products, attention) are cut
+// into, so that a thread slowed down by other processes delays the kernel less.
+const balance = 4
+
 // partsFor is the number of parts for n items of about cost units of work each: one per thread,
 // fewer when the total work is small (below grain units per part).
 func partsFor(threads, n, cost int) int {

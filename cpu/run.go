@@ -26,7 +26,8 @@ type executable struct {
 // Args returns the graph's Param and Input nodes at compile time, in creation order.
 func (x *executable) Args() []*graph.Node { return x.args }
 
-// Run computes the outputs from one tensor per arg (nil for args no output depends on). The
+// Run computes the outputs from one tensor per arg (nil allowed for args no output depends on;
+// every non-nil arg is checked). The
 // returned slice and tensors belong to the executable and are overwritten by the next Run. Arg
 // tensors are never written. Run calls are serialised.
 func (x *executable) Run(ctx context.Context, args []*graph.Tensor) (outs []*graph.Tensor, err error) {
@@ -65,12 +66,12 @@ func (x *executable) bind(args []*graph.Tensor) error {
 	}
 	for i, t := range args {
 		b := x.argBufs[i]
-		if b == nil {
-			continue
-		}
 		n := x.args[i]
 		if t == nil {
-			return fmt.Errorf("cpu: %s %q is nil, but the outputs depend on it", n.Op().Name(), graph.Label(n))
+			if b != nil {
+				return fmt.Errorf("cpu: %s %q is nil, but the outputs depend on it", n.Op().Name(), graph.Label(n))
+			}
+			continue
 		}
 		if t.DType != n.DType() {
 			return fmt.Errorf("cpu: %s %q: dtype %v, want %v", n.Op().Name(), graph.Label(n), t.DType, n.DType())
@@ -80,6 +81,9 @@ func (x *executable) bind(args []*graph.Tensor) error {
 		}
 		if err := t.Check(); err != nil {
 			return fmt.Errorf("cpu: %s %q: %w", n.Op().Name(), graph.Label(n), err)
+		}
+		if b == nil {
+			continue
 		}
 		b.data = t.Data
 		if x.aliasesOutput(t.Data) {
