@@ -170,7 +170,8 @@ func TestLoadConfig(t *testing.T) {
 	}
 	write(`{"image_processor_type": "BridgeTowerImageProcessor", "size": {"shortest_edge": 294},
 		"size_divisor": 16, "do_center_crop": false, "crop_size": {"height": 200, "width": 100},
-		"image_mean": 0.5, "image_std": [0.1, 0.2, 0.3], "rescale_factor": 0.25, "do_pad": false, "resample": 3}`)
+		"image_mean": 0.5, "image_std": [0.1, 0.2, 0.3], "rescale_factor": 0.25, "do_pad": false, "resample": 3,
+		"do_resize": false, "do_rescale": false, "do_normalize": false}`)
 	c, err = LoadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +181,7 @@ func TestLoadConfig(t *testing.T) {
 	want.CropHeight, want.CropWidth = 200, 100
 	want.Mean, want.Std = [3]float64{0.5, 0.5, 0.5}, [3]float64{0.1, 0.2, 0.3}
 	want.RescaleFactor, want.DoPad = 0.25, false
+	want.DoResize, want.DoRescale, want.DoNormalize = false, false, false
 	if c != want {
 		t.Errorf("got %+v\nwant %+v", c, want)
 	}
