@@ -32,6 +32,9 @@ func compareWant(t *testing.T, file string) (maxd int, mean float64) {
 	return maxd, float64(sum) / float64(len(got.Pix))
 }
 
+// tinySizes exercise the edges of the chroma upsamplers (see gen_fixtures.py).
+var tinySizes = []string{"1x1", "2x2", "3x3", "1x5", "5x1", "2x7", "7x2", "3x4"}
+
 // TestDecodeExact: lossless formats and lossy WebP decode to exactly Pillow's RGB, including
 // Pillow's conversion rules (16-bit gray clipped, 16-bit colour high byte, alpha dropped, palette
 // with tRNS, GIF transparent index colour and frame placement) and EXIF orientation.
@@ -46,6 +49,9 @@ func TestDecodeExact(t *testing.T) {
 	}
 	for o := 1; o <= 8; o++ {
 		files = append(files, fmt.Sprintf("exif_png_o%d.png", o))
+	}
+	for _, s := range tinySizes {
+		files = append(files, fmt.Sprintf("webp_tiny_%s.webp", s))
 	}
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
@@ -76,6 +82,14 @@ func TestDecodeJPEGLayouts(t *testing.T) {
 		{"jpeg_411.jpg", 2, 0.0476},
 		{"jpeg_gray.jpg", 1, 0.0230},
 		{"jpeg_cmyk.jpg", 1, 0.0235},
+		{"jpeg_tiny_1x1.jpg", 0, 0},
+		{"jpeg_tiny_2x2.jpg", 0, 0},
+		{"jpeg_tiny_3x3.jpg", 0, 0}, // chroma width 2: box upsampling, as libjpeg-turbo chooses
+		{"jpeg_tiny_1x5.jpg", 0, 0},
+		{"jpeg_tiny_5x1.jpg", 0, 0},
+		{"jpeg_tiny_2x7.jpg", 0, 0},
+		{"jpeg_tiny_7x2.jpg", 1, 0.0715},
+		{"jpeg_tiny_3x4.jpg", 2, 0.2223},
 	}
 	for o := 1; o <= 8; o++ {
 		cases = append(cases, struct {

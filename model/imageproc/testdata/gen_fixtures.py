@@ -190,3 +190,12 @@ print("ok resize")
 with Image.open("../../../testdata/golden/images/img01_640x480_rgb_png/image.png") as im:
     im.convert("RGB").save(os.path.join(OUT, "bench_640x480_q90.jpg"), quality=90, subsampling=2)
 print("ok bench")
+
+# --- Tiny sizes: edge paths of the WebP and JPEG chroma upsamplers (width/height 1..3, odd) ---
+TINY = ((1, 1), (2, 2), (3, 3), (1, 5), (5, 1), (2, 7), (7, 2), (3, 4))
+for w, h in TINY:
+    Image.fromarray(pattern(w, h)).save(os.path.join(OUT, f"webp_tiny_{w}x{h}.webp"), quality=75)
+    write_want(f"webp_tiny_{w}x{h}.webp")
+    Image.fromarray(pattern(w, h)).save(os.path.join(OUT, f"jpeg_tiny_{w}x{h}.jpg"), quality=90, subsampling=2)
+    write_want(f"jpeg_tiny_{w}x{h}.jpg")
+print("ok tiny")
