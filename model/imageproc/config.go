@@ -103,22 +103,15 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) maxPixels() int64 {
-	if c.MaxPixels == 0 {
-		return DefaultMaxPixels
-	}
-	return c.MaxPixels
-}
-
 // hfPreprocessorConfig is the subset of HF's preprocessor_config.json that BridgeTower uses.
 // Pointers distinguish "absent" (keep the default) from a zero value.
 type hfPreprocessorConfig struct {
 	DoResize      *bool           `json:"do_resize"`
-	Size          *hfSize         `json:"size"`
+	Size          json.RawMessage `json:"size"`
 	SizeDivisor   *int            `json:"size_divisor"`
 	Resample      *int            `json:"resample"`
 	DoCenterCrop  *bool           `json:"do_center_crop"`
-	CropSize      *hfSize         `json:"crop_size"`
+	CropSize      json.RawMessage `json:"crop_size"`
 	DoRescale     *bool           `json:"do_rescale"`
 	RescaleFactor *float64        `json:"rescale_factor"`
 	DoNormalize   *bool           `json:"do_normalize"`
@@ -127,11 +120,29 @@ type hfPreprocessorConfig struct {
 	DoPad         *bool           `json:"do_pad"`
 }
 
-// hfSize is HF's size dict: {"shortest_edge": n} or {"height": h, "width": w}.
+// hfSize is HF's size dict: {"shortest_edge": n} or {"height": h, "width": w}. A bare integer
+// (older saved configs) means {"shortest_edge": n} (HF's get_size_dict(default_to_square=False));
+// for crop_size that is an n×n crop.
 type hfSize struct {
 	ShortestEdge *int `json:"shortest_edge"`
 	Height       *int `json:"height"`
 	Width        *int `json:"width"`
+}
+
+// parseSize reads a size field; nil when absent or null.
+func parseSize(b json.RawMessage) (*hfSize, error) {
+	if len(b) == 0 || string(b) == "null" {
+		return nil, nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err == nil {
+		return &hfSize{ShortestEdge: &n}, nil
+	}
+	var s hfSize
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("want an integer or a dict, got %s", b)
+	}
+	return &s, nil
 }
 
 // parseFloat3 reads a number or a list of three numbers (HF accepts both for mean/std).
@@ -181,11 +192,15 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	if hf.DoResize != nil {
 		c.DoResize = *hf.DoResize
 	}
-	if hf.Size != nil {
-		if hf.Size.ShortestEdge == nil {
+	size, err := parseSize(hf.Size)
+	if err != nil {
+		return fail("size", "%v", err)
+	}
+	if size != nil {
+		if size.ShortestEdge == nil {
 			return fail("size", "BridgeTower needs {\"shortest_edge\": n}")
 		}
-		c.ShortestEdge = *hf.Size.ShortestEdge
+		c.ShortestEdge = *size.ShortestEdge
 	}
 	if hf.SizeDivisor != nil {
 		c.SizeDivisor = *hf.SizeDivisor
@@ -196,7 +211,11 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	if hf.DoCenterCrop != nil {
 		c.DoCenterCrop = *hf.DoCenterCrop
 	}
-	if cs := hf.CropSize; cs != nil {
+	cs, err := parseSize(hf.CropSize)
+	if err != nil {
+		return fail("crop_size", "%v", err)
+	}
+	if cs != nil {
 		switch {
 		case cs.ShortestEdge != nil:
 			c.CropHeight, c.CropWidth = *cs.ShortestEdge, *cs.ShortestEdge

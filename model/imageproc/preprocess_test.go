@@ -185,6 +185,10 @@ func TestLoadConfig(t *testing.T) {
 	if c != want {
 		t.Errorf("got %+v\nwant %+v", c, want)
 	}
+	write(`{"size": 180, "crop_size": 160}`) // older configs store plain integers
+	if c, err = LoadConfig(dir); err != nil || c.ShortestEdge != 180 || c.CropHeight != 160 || c.CropWidth != 160 {
+		t.Errorf("integer sizes: %+v, %v", c, err)
+	}
 	for _, bad := range []struct{ json, field string }{
 		{`{"size": {"height": 3, "width": 4}}`, `"size"`},
 		{`{"resample": 2}`, `"resample"`},
@@ -193,6 +197,7 @@ func TestLoadConfig(t *testing.T) {
 		{`{"size_divisor": 0}`, "size_divisor"},
 		{`{"crop_size": {"width": 3}}`, `"crop_size"`},
 		{`{"size": `, PreprocessorConfigFile},
+		{`{"size": "288"}`, "size"},
 	} {
 		write(bad.json)
 		_, err := LoadConfig(dir)
