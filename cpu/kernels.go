@@ -71,15 +71,7 @@ func newKernel(e *env, n *graph.Node, ins []*value, out *value) (kernel, error) 
 		case graph.F64:
 			k = &randomKernel[float64]{r: e.r, step: ins[0], out: out, seed: op.Seed, gen: graph.RandomFloat64, parts: partsFor(e.threads, out.size, 8)}
 		}
-	case graph.LayerNormOp:
-		k = forFloat(dt, fusedOf{e, op, ins, out})
-	case graph.SoftmaxOp:
-		k = forFloat(dt, fusedOf{e, op, ins, out})
-	case graph.GELUOp:
-		k = forFloat(dt, fusedOf{e, op, ins, out})
-	case graph.QuickGELUOp:
-		k = forFloat(dt, fusedOf{e, op, ins, out})
-	case graph.AttentionOp:
+	case graph.LayerNormOp, graph.SoftmaxOp, graph.GELUOp, graph.QuickGELUOp, graph.AttentionOp:
 		k = forFloat(dt, fusedOf{e, op, ins, out})
 	default:
 		return nil, fmt.Errorf("cpu: %v: no kernel for op %s", n, n.Op().Name())
