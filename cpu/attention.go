@@ -4,7 +4,7 @@ import "github.com/bridgetower-go/bt/graph"
 
 // attentionKernel is AttentionOp per (batch, head): scores = q·kᵀ (gemm tiles, as MatMulT),
 // scores·scale (+ mask), softmax over each row, then scores·v, the same operations in the same
-// order as AttentionOp.Decompose. Each part has its own [Tq, Tk] scores buffer.
+// order as AttentionOp.Decompose. Each goroutine has its own [Tq, Tk] scores buffer.
 type attentionKernel[T float] struct {
 	r                  *runner
 	q, k, v, mask, out *value
@@ -14,7 +14,7 @@ type attentionKernel[T float] struct {
 	maskStride         [4]int
 	f                  gemmFn[T]
 	qk, pv             tiling
-	scores             [][]T
+	scores, pack       [][]T // per goroutine
 	parts              int
 	qs, ks, vs, ms, ys []T
 }
@@ -37,9 +37,11 @@ func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *valu
 	a.qk = newTiling(e.mm, false, true, a.tq, a.tk, a.dh)
 	a.pv = newTiling(e.mm, false, false, a.tq, a.dv, a.tk)
 	a.parts = partsFor(balance*e.threads, a.bh, a.tq*a.tk*(a.dh+a.dv+8))
-	a.scores = make([][]T, a.parts)
+	slots := min(a.parts, e.threads)
+	a.scores, a.pack = make([][]T, slots), make([][]T, slots)
 	for i := range a.scores {
 		a.scores[i] = make([]T, a.tq*a.tk)
+		a.pack[i] = make([]T, a.pv.packSize())
 	}
 	return a
 }
@@ -53,9 +55,9 @@ func (a *attentionKernel[T]) run() error {
 	return nil
 }
 
-func (a *attentionKernel[T]) part(p int) {
+func (a *attentionKernel[T]) part(p, w int) {
 	lo, hi := split(a.bh, a.parts, p)
-	s := a.scores[p]
+	s := a.scores[w]
 	tq, tk, dh, dv := a.tq, a.tk, a.dh, a.dv
 	for bh := lo; bh < hi; bh++ {
 		q := a.qs[bh*tq*dh : (bh+1)*tq*dh]
@@ -66,7 +68,7 @@ func (a *attentionKernel[T]) part(p int) {
 			clear(y)
 			continue
 		}
-		tileRange(&a.qk, a.f, q, k, s, 0, a.qk.tiles())
+		tileRange(&a.qk, a.f, q, k, s, nil, 0, a.qk.tiles())
 		mb := (bh/a.heads)*a.maskStride[0] + (bh%a.heads)*a.maskStride[1]
 		for i := 0; i < tq; i++ {
 			row := s[i*tk : (i+1)*tk]
@@ -82,6 +84,6 @@ func (a *attentionKernel[T]) part(p int) {
 			}
 			softmaxRow(row, row)
 		}
-		tileRange(&a.pv, a.f, s, v, y, 0, a.pv.tiles())
+		tileRange(&a.pv, a.f, s, v, y, a.pack[w], 0, a.pv.tiles())
 	}
 }

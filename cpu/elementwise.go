@@ -35,7 +35,7 @@ func (k *mapKernel[T, U]) run() error {
 	return nil
 }
 
-func (k *mapKernel[T, U]) part(p int) {
+func (k *mapKernel[T, U]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
 	k.fn(k.x[lo:hi], k.y[lo:hi])
 }
@@ -68,7 +68,7 @@ func (k *zipKernel[T, U]) run() error {
 	return nil
 }
 
-func (k *zipKernel[T, U]) part(p int) {
+func (k *zipKernel[T, U]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
 	k.fn(k.a[lo:hi], k.b[lo:hi], k.y[lo:hi])
 }
@@ -89,7 +89,7 @@ func (k *whereKernel[T]) run() error {
 	return nil
 }
 
-func (k *whereKernel[T]) part(p int) {
+func (k *whereKernel[T]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
 	c, a, b, y := k.c[lo:hi], k.a[lo:hi], k.b[lo:hi], k.y[lo:hi]
 	for i := range y {

@@ -74,7 +74,7 @@ func (k *rowsKernel[T]) run() error {
 	return nil
 }
 
-func (k *rowsKernel[T]) part(p int) {
+func (k *rowsKernel[T]) part(p, _ int) {
 	lo, hi := split(k.outer*k.inner, k.parts, p)
 	for l := lo; l < hi; l++ {
 		o, i := l/k.inner, l%k.inner

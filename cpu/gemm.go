@@ -80,8 +80,18 @@ func newTiling(g gemm, transA, transB bool, m, n, k int) tiling {
 
 func (t *tiling) tiles() int { return t.tilesM * t.tilesN }
 
-// tileRange computes tiles [t0, t1) of C = op(A)·op(B).
-func tileRange[T float](t *tiling, f gemmFn[T], a, b, c []T, t0, t1 int) {
+// packSize is the scratch tileRange needs to pack B panels (0 when it reads B in place).
+func (t *tiling) packSize() int {
+	if t.transB || t.n <= t.tc {
+		return 0
+	}
+	return t.k * t.tc
+}
+
+// tileRange computes tiles [t0, t1) of C = op(A)·op(B). With pack (packSize elements), a B panel
+// that is a strip of longer rows is first copied to contiguous rows: walking k rows of B with a
+// large power-of-two-multiple stride thrashes the caches (a pure copy: the arithmetic is the same).
+func tileRange[T float](t *tiling, f gemmFn[T], a, b, c, pack []T, t0, t1 int) {
 	for u := t0; u < t1; u++ {
 		ti, tj := u/t.tilesN, u%t.tilesN
 		i0, j0 := ti*t.tr, tj*t.tc
@@ -100,8 +110,15 @@ func tileRange[T float](t *tiling, f gemmFn[T], a, b, c []T, t0, t1 int) {
 		if t.transB {
 			bo = j0 * t.ldb
 		}
-		as, bs := a[ao:], b[bo:]
-		f(t.transA, t.transB, mm, nn, t.k, as, t.lda, bs, t.ldb, cs, t.ldc)
+		as, bs, ldb := a[ao:], b[bo:], t.ldb
+		if len(pack) > 0 {
+			p := pack[:t.k*nn]
+			for l := range t.k {
+				copy(p[l*nn:(l+1)*nn], bs[l*ldb:l*ldb+nn])
+			}
+			bs, ldb = p, nn
+		}
+		f(t.transA, t.transB, mm, nn, t.k, as, t.lda, bs, ldb, cs, t.ldc)
 	}
 }
 
@@ -113,6 +130,7 @@ type matmulKernel[T float] struct {
 	t             tiling
 	batch         int
 	parts         int
+	pack          [][]T // per goroutine, for B panels
 	a, b, c       []T
 }
 
@@ -129,8 +147,15 @@ func newMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) *matm
 	}
 	t := newTiling(e.mm, transA, transB, m, n, k)
 	units := batch * t.tiles()
-	return &matmulKernel[T]{r: e.r, ina: ina, inb: inb, out: out, f: gemmFor[T](e.mm), t: t, batch: batch,
+	mk := &matmulKernel[T]{r: e.r, ina: ina, inb: inb, out: out, f: gemmFor[T](e.mm), t: t, batch: batch,
 		parts: partsFor(balance*e.threads, units, min(m, t.tr)*min(n, t.tc)*max(k, 1))}
+	if ps := t.packSize(); ps > 0 {
+		mk.pack = make([][]T, min(mk.parts, e.threads))
+		for i := range mk.pack {
+			mk.pack[i] = make([]T, ps)
+		}
+	}
+	return mk
 }
 
 func (k *matmulKernel[T]) run() error {
@@ -139,7 +164,7 @@ func (k *matmulKernel[T]) run() error {
 	return nil
 }
 
-func (k *matmulKernel[T]) part(p int) {
+func (k *matmulKernel[T]) part(p, w int) {
 	t := &k.t
 	per := t.tiles()
 	lo, hi := split(k.batch*per, k.parts, p)
@@ -147,7 +172,11 @@ func (k *matmulKernel[T]) part(p int) {
 	for u := lo; u < hi; {
 		bi, t0 := u/per, u%per
 		t1 := min(per, t0+hi-u)
-		tileRange(t, k.f, k.a[bi*sa:(bi+1)*sa], k.b[bi*sb:(bi+1)*sb], k.c[bi*sc:(bi+1)*sc], t0, t1)
+		var pack []T
+		if k.pack != nil {
+			pack = k.pack[w]
+		}
+		tileRange(t, k.f, k.a[bi*sa:(bi+1)*sa], k.b[bi*sb:(bi+1)*sb], k.c[bi*sc:(bi+1)*sc], pack, t0, t1)
 		u += t1 - t0
 	}
 }

@@ -32,7 +32,7 @@ func (k *gatherKernel[T, I]) run() error {
 	return nil
 }
 
-func (k *gatherKernel[T, I]) part(p int) {
+func (k *gatherKernel[T, I]) part(p, _ int) {
 	lo, hi := split(len(k.idx), k.parts, p)
 	w := k.width
 	for i := lo; i < hi; i++ {
@@ -62,7 +62,7 @@ func (k *scatterKernel[T, I]) run() error {
 	return nil
 }
 
-func (k *scatterKernel[T, I]) part(p int) {
+func (k *scatterKernel[T, I]) part(p, _ int) {
 	w := k.width
 	lo, hi := split(w, k.parts, p)
 	for r := 0; r < k.rows; r++ {
@@ -92,7 +92,7 @@ func (k *iotaKernel[T]) run() error {
 	return nil
 }
 
-func (k *iotaKernel[T]) part(p int) {
+func (k *iotaKernel[T]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
 	for i := lo; i < hi; i++ {
 		k.y[i] = T((i / k.stride) % k.dim)
@@ -118,7 +118,7 @@ func (k *randomKernel[T]) run() error {
 	return nil
 }
 
-func (k *randomKernel[T]) part(p int) {
+func (k *randomKernel[T]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
 	for i := lo; i < hi; i++ {
 		k.y[i] = k.gen(k.seed, k.s, uint64(i))

@@ -121,7 +121,7 @@ func (k *layoutKernel[T]) run() error {
 	return nil
 }
 
-func (k *layoutKernel[T]) part(p int) {
+func (k *layoutKernel[T]) part(p, _ int) {
 	if k.phase < 0 {
 		lo, hi := split(len(k.y), k.zparts, p)
 		clear(k.y[lo:hi])
@@ -204,7 +204,7 @@ func (k *copyKernel[T]) run() error {
 	return nil
 }
 
-func (k *copyKernel[T]) part(p int) {
+func (k *copyKernel[T]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
 	copy(k.y[lo:hi], k.x[lo:hi])
 }

@@ -5,10 +5,11 @@ import (
 	"sync/atomic"
 )
 
-// task is a kernel split into parts; part(p) computes part p of a fixed partition. Parts may run on
-// any goroutine in any order, each exactly once.
+// task is a kernel split into parts; part(p, w) computes part p of a fixed partition. Parts may
+// run on any goroutine in any order, each exactly once; w (0 <= w < threads) identifies the
+// goroutine running it, so that kernels can keep one scratch buffer per goroutine.
 type task interface {
-	part(p int)
+	part(p, w int)
 }
 
 // runner runs the parts of one task at a time on the calling goroutine and up to threads-1 pooled
@@ -18,6 +19,7 @@ type runner struct {
 	t       task
 	parts   int32
 	next    atomic.Int32
+	slot    atomic.Int32 // scratch slots handed out to the goroutines of the current task
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	panic   any // first panic of a worker, re-raised on the caller
@@ -57,12 +59,13 @@ func (r *runner) do(t task, parts int) {
 	}
 	if parts == 1 || r.threads <= 1 {
 		for p := 0; p < parts; p++ {
-			t.part(p)
+			t.part(p, 0)
 		}
 		return
 	}
 	r.t, r.parts = t, int32(parts)
 	r.next.Store(0)
+	r.slot.Store(0)
 	helpers := min(parts, r.threads) - 1
 	r.dispatches++
 	r.wg.Add(helpers)
@@ -91,12 +94,16 @@ func (r *runner) work(catch bool) {
 			}
 		}()
 	}
+	w := -1
 	for {
 		p := r.next.Add(1) - 1
 		if p >= r.parts {
 			return
 		}
-		r.t.part(int(p))
+		if w < 0 {
+			w = int(r.slot.Add(1) - 1)
+		}
+		r.t.part(int(p), w)
 	}
 }
 

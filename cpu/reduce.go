@@ -96,7 +96,7 @@ type reduceKernel[T number, A number] struct {
 	lowest A
 	segs   int // column segments of a kept innermost group (parallelism when few runs)
 	parts  int
-	acc    [][]A // per part, inner accumulators (kept innermost group)
+	acc    [][]A // per goroutine, inner accumulators (kept innermost group)
 	x, y   []T
 }
 
@@ -119,7 +119,7 @@ func newReduce[T number, A number](e *env, op graph.ReduceOp, in, out *value) *r
 		units := plan.units * k.segs
 		k.parts = partsFor(e.threads, units, max(plan.count, 1)*max(out.size/units, 1))
 		if !plan.innerReduced {
-			k.acc = make([][]A, k.parts)
+			k.acc = make([][]A, min(k.parts, e.threads))
 			for i := range k.acc {
 				k.acc[i] = make([]A, plan.inner)
 			}
@@ -150,7 +150,7 @@ func isFloat[A number]() bool {
 	return a/2 != 0
 }
 
-func (k *reduceKernel[T, A]) part(p int) {
+func (k *reduceKernel[T, A]) part(p, w int) {
 	pl := k.plan
 	lo, hi := split(pl.units*k.segs, k.parts, p)
 	n := pl.inner
@@ -183,7 +183,7 @@ func (k *reduceKernel[T, A]) part(p int) {
 	for us := lo; us < hi; us++ {
 		u, seg := us/k.segs, us%k.segs
 		c0, c1 := split(n, k.segs, seg)
-		acc := k.acc[p][:c1-c0]
+		acc := k.acc[w][:c1-c0]
 		base := offset(u, pl.keptShape, pl.keptStride) + c0
 		init := A(0)
 		if isMax {
