@@ -116,8 +116,19 @@ func (t *Tokenizer) numSpecial(pair bool, opt Options) int {
 
 // encodeText tokenizes one text without special tokens: split on added tokens, then GPT-2
 // pre-tokenization and BPE on the text between them.
-func (t *Tokenizer) encodeText(dst []int, text string) []int {
+func (t *Tokenizer) encodeText(dst []int, text string) []int { return t.encodeCapped(dst, text, -1) }
+
+// encodeCapped is encodeText that stops after the first pre-tokenizer word that brings the count to
+// at least maxTokens (no cap if maxTokens < 0); added tokens are appended without this check. With
+// truncation, HF tokenizers 0.23 tokenizes a sequence only that far (later words cannot survive),
+// and longest_first then compares the lengths of these capped encodings, which decides which side
+// of a pair gets the odd token. Measured with its Node binding (0.23.2), max_length 9: "ab"×10 (one
+// word, 10 tokens) against " b"×16 keeps 3 + 2 tokens, as the capped lengths 10 > 9 say, where the
+// full lengths 10 < 16 would give 2 + 3; " a"×8 + "<s>" + " a"×4 caps at 10, not 9. gen_reference.js
+// stores such pairs and the test replays them.
+func (t *Tokenizer) encodeCapped(dst []int, text string, maxTokens int) []int {
 	var buf [16]segment
+	start := len(dst)
 	for _, sg := range t.splitAdded(buf[:0], text) {
 		if sg.id >= 0 {
 			dst = append(dst, sg.id)
@@ -127,7 +138,14 @@ func (t *Tokenizer) encodeText(dst []int, text string) []int {
 		if t.addPrefixSpace && piece != "" && piece[0] != ' ' {
 			piece = " " + piece
 		}
-		dst = t.model.Encode(dst, piece)
+		for i := 0; i < len(piece); {
+			j := nextPiece(piece, i)
+			dst = t.model.appendWord(dst, piece[i:j])
+			i = j
+			if maxTokens >= 0 && len(dst)-start >= maxTokens {
+				return dst
+			}
+		}
 	}
 	return dst
 }
@@ -166,10 +184,14 @@ func (t *Tokenizer) encode(text, pair string, isPair bool, opt Options) (Encodin
 	if err := t.checkOptions(opt, isPair); err != nil {
 		return Encoding{}, err
 	}
-	a := t.encodeText(nil, text)
+	limit := -1 // no cap
+	if opt.MaxLength > 0 {
+		limit = opt.MaxLength
+	}
+	a := t.encodeCapped(nil, text, limit)
 	var b []int
 	if isPair {
-		b = t.encodeText(nil, pair)
+		b = t.encodeCapped(nil, pair, limit)
 	}
 	if opt.MaxLength > 0 {
 		a, b = truncateLongestFirst(a, b, isPair, opt.MaxLength-t.numSpecial(isPair, opt))
@@ -197,10 +219,12 @@ func (t *Tokenizer) encode(text, pair string, isPair bool, opt Options) (Encodin
 	return e, nil
 }
 
-// truncateLongestFirst cuts the content (special tokens excluded) to budget tokens: a single
-// sequence keeps its first budget tokens; a pair shortens the longer side first, and when both must
-// be cut the first gets budget/2 and the second the rest if the first is not longer (HF
-// tokenizers' truncate_encodings; the slow Python tokenizer alternates and can differ by one).
+// truncateLongestFirst cuts the content (special tokens excluded) to budget tokens, as HF
+// tokenizers' longest_first: a single sequence keeps its first budget tokens. For a pair, if the
+// shorter side fits in half the budget it is kept and the longer one gets the rest; otherwise both
+// are cut to budget/2 and budget/2 + budget%2, the longer side (the second on a tie) getting the
+// larger half. The lengths compared are those of the word-capped encodings (see encodeCapped).
+// (The slow Python tokenizer removes one token at a time and can differ by one.)
 func truncateLongestFirst(a, b []int, isPair bool, budget int) ([]int, []int) {
 	if !isPair {
 		if len(a) > budget {
@@ -211,7 +235,7 @@ func truncateLongestFirst(a, b []int, isPair bool, budget int) ([]int, []int) {
 	if len(a)+len(b) <= budget {
 		return a, b
 	}
-	n1, n2 := len(a), len(b)
+	n1, n2 := len(a), len(b) // n1: shorter
 	swap := n1 > n2
 	if swap {
 		n1, n2 = n2, n1

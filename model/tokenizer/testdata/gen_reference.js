@@ -244,6 +244,38 @@ async function main() {
       lines.push(JSON.stringify({ kind: 'pair', text: a, text_pair: b, max_length: ml, ids: et.getIds() }));
     }
   }
+  // Which side of a pair gets the odd token depends on the lengths HF compares: those of each side
+  // tokenized word by word until it holds max_length tokens (see encodeCapped in tokenizer.go).
+  // Grids of repeated units (one word per unit, or one word in all) pin the rule down.
+  const t1 = freshRoberta();
+  for (const special of [true, false]) {
+    for (const ua of [' a', 'ab', 'é', '你好', 'a.', ' a<s>']) {
+      for (const ub of [' b', 'ab']) {
+        const cases = [];
+        for (let ka = 0; ka <= 12; ka++) {
+          for (let kb = 0; kb <= 12; kb++) {
+            for (let ml = special ? 4 : 1; ml <= (special ? 13 : 10); ml++) {
+              t1.setTruncation(ml, { strategy: 'LongestFirst' });
+              const e = await t1.encode(ua.repeat(ka), ub.repeat(kb), { addSpecialTokens: special });
+              const sids = e.getSequenceIds();
+              cases.push([ka, kb, ml, sids.filter((x) => x === 0).length, sids.filter((x) => x === 1).length]);
+            }
+          }
+        }
+        lines.push(JSON.stringify({ kind: 'pair_grid', unit_a: ua, unit_b: ub, special, cases }));
+      }
+    }
+  }
+  const probes = [' a a a a a a a a<s> a a a a', ' a a a a a a a a <s> a a a a', '<s> a a a a a a a a a a a',
+    ' a a<mask> a a a a a a a a a a', ' a a a a a a a <mask> a a a a', '<s><s><s><s><s><s><s><s><s><s>'];
+  for (const a of probes) {
+    for (let k = 1; k <= 11; k++) {
+      const t = freshRoberta();
+      t.setTruncation(9, { strategy: 'LongestFirst' });
+      const e = await t.encode(a, ' b'.repeat(k));
+      lines.push(JSON.stringify({ kind: 'pair', text: a, text_pair: ' b'.repeat(k), max_length: 9, ids: e.getIds() }));
+    }
+  }
   // Single truncation.
   for (let i = 0; i < 60; i++) {
     const text = mixture(randInt(0, 30));
