@@ -137,6 +137,15 @@ func (m *BPE) ResetCache() {
 // mergeWord applies the merges to the bytes of piece: repeatedly merge the adjacent pair of lowest
 // rank, leftmost first (as HF's BPE and, equivalently, GPT-2's encoder.py). syms is scratch space.
 func (m *BPE) mergeWord(syms []int32, piece string) []int32 {
+	if len(piece) > longWordBytes {
+		return m.mergeLongWord(syms, piece)
+	}
+	return m.mergeShortWord(syms, piece)
+}
+
+// mergeShortWord is the scan form of mergeWord: find the lowest-rank pair, merge, update the
+// ranks of its neighbours; quadratic in the word length.
+func (m *BPE) mergeShortWord(syms []int32, piece string) []int32 {
 	for i := 0; i < len(piece); i++ {
 		syms = append(syms, m.byteID[piece[i]])
 	}

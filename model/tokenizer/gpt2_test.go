@@ -121,3 +121,29 @@ func TestLossyUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestMergePathsAgree: the heap merge used for long words gives the scan's result on every
+// pre-tokenizer piece of the corpus, and on long repetitive words.
+func TestMergePathsAgree(t *testing.T) {
+	tok := gpt2Tokenizer(t)
+	m := tok.Model()
+	words := []string{strings.Repeat("a", 500), strings.Repeat("ab", 300), strings.Repeat("漢字", 90)}
+	for _, c := range readJSONL[gpt2Case](t, "gpt2_reference.jsonl.gz") {
+		words = append(words, PreTokenize(c.Text)...)
+	}
+	for _, w := range words {
+		if len(w) < 2 {
+			continue
+		}
+		a := m.mergeShortWord(nil, w)
+		b := m.mergeLongWord(nil, w)
+		if len(a) != len(b) {
+			t.Fatalf("%q: scan %v, heap %v", w, a, b)
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%q: scan %v, heap %v", w, a, b)
+			}
+		}
+	}
+}

@@ -209,7 +209,7 @@ func TestAddedTokenOptions(t *testing.T) {
 	}{
 		{"a cat sat", []string{"a", "Ġ", "cat", "Ġsat"}},
 		{"a cats sat", []string{"a", "Ġcats", "Ġsat"}}, // single_word: not inside a word
-		{"x  <r>  y", []string{"x", "<r>", "y"}},      // both sides stripped
+		{"x  <r>  y", []string{"x", "<r>", "y"}},       // both sides stripped
 	}
 	for _, c := range cases {
 		e, _ := tok.Encode(c.text, Options{NoSpecialTokens: true})
