@@ -47,9 +47,10 @@
 //   - pretrained.GPT2()/RobertaBase() install a BPE decoder that glues words together and chdir
 //     the process; its BPE is ~20× slower (≈0.11 M tokens/s measured in shared/notes).
 //
-// Speed (BenchmarkEncode, -cpu 1, the 1,140-string reference corpus with its 3,000-byte words):
-// about 4 M tokens/s with a warm word cache and 3–4 M cold, on a shared 2-core machine. Words over
-// 48 bytes are merged with a heap (O(n log n)); the scan used for short words agrees with it on
+// Speed (BenchmarkEncode, -cpu 1, -count 5, the 1,140-string reference corpus with its 3,000-byte
+// words, shared 2-core machine at load ≈ 1): median 5.7 M tokens/s with a warm word cache
+// (5.2–6.3 M), 3.8 M with the cache emptied before each pass (3.2–4.9 M). Words over 48 bytes are
+// merged with a heap (O(n log n)); the scan used for short words agrees with it on
 // every piece of the corpus (TestMergePathsAgree).
 //
 // Invalid UTF-8 in a Go string (HF never sees it: Python strings are Unicode) is encoded byte by
