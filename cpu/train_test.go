@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"gonum.org/v1/gonum/mat"
 )
 
 // A two-layer MLP learns a synthetic regression by plain gradient descent: forward, Gradient and
@@ -53,7 +54,13 @@ func TestTrainMLP(t *testing.T) {
 		vals[p] = r
 	}
 	var first, last float64
+	var trained []*graph.Tensor // the params the last reported loss was computed with
 	for s := range steps {
+		// Keep the params of this step: the fed-back tensors are overwritten by Run's outputs.
+		trained = trained[:0]
+		for _, p := range params {
+			trained = append(trained, vals[p].Clone())
+		}
 		res, err := exe.Run(context.Background(), argList(exe, vals))
 		if err != nil {
 			t.Fatal(err)
@@ -70,8 +77,64 @@ func TestTrainMLP(t *testing.T) {
 			vals[p] = res[1+i] // fed back without Clone
 		}
 	}
-	t.Logf("loss %.4f -> %.4f after %d steps", first, last, steps)
+	linear := linearLeastSquaresMSE(xs, ys, n, in)
+	host := mlpMSE64(xs, ys, n, in, hidden, trained)
+	t.Logf("loss %.4f -> %.4f after %d steps; float64 recomputation %.6f; best linear fit %.4f", first, last, steps, host, linear)
 	if last > 0.05*first {
 		t.Fatalf("loss %g -> %g: the MLP did not learn", first, last)
 	}
+	// The loss the graph reports is the MSE of the trained weights, recomputed in float64 on the host.
+	if math.Abs(host-last) > 1e-5*math.Max(1, host) {
+		t.Fatalf("graph loss %g, float64 recomputation %g", last, host)
+	}
+	// And it beats the closed-form optimum of a linear model (normal equations), which cannot fit
+	// the sin and product terms of the target.
+	if host > 0.5*linear {
+		t.Fatalf("MLP loss %g is not well below the best linear fit %g", host, linear)
+	}
+}
+
+// mlpMSE64 evaluates tanh-MLP predictions and their mean squared error in float64.
+func mlpMSE64(xs, ys []float64, n, in, hidden int, p []*graph.Tensor) float64 {
+	w1, b1, w2, b2 := p[0].Float64s(), p[1].Float64s(), p[2].Float64s(), p[3].Float64s()
+	var sum float64
+	for i := range n {
+		pred := b2[0]
+		for h := range hidden {
+			a := b1[h]
+			for j := range in {
+				a += w1[h*in+j] * xs[i*in+j]
+			}
+			pred += w2[h] * math.Tanh(a)
+		}
+		d := pred - ys[i]
+		sum += d * d
+	}
+	return sum / float64(n)
+}
+
+// linearLeastSquaresMSE is the mean squared error of the best affine fit y ≈ x·w + c, from the
+// normal equations solved in float64.
+func linearLeastSquaresMSE(xs, ys []float64, n, in int) float64 {
+	a := mat.NewDense(n, in+1, nil)
+	for i := range n {
+		for j := range in {
+			a.Set(i, j, xs[i*in+j])
+		}
+		a.Set(i, in, 1)
+	}
+	var w mat.Dense
+	if err := w.Solve(a, mat.NewVecDense(n, append([]float64(nil), ys...))); err != nil {
+		panic(err)
+	}
+	var sum float64
+	for i := range n {
+		pred := 0.0
+		for j := 0; j <= in; j++ {
+			pred += a.At(i, j) * w.At(j, 0)
+		}
+		d := pred - ys[i]
+		sum += d * d
+	}
+	return sum / float64(n)
 }
