@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,23 +9,15 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 	"github.com/bridgetower-go/bt/model/checkpoint"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
-const (
-	goldenM01   = "../testdata/golden/models/m01_add_b1_nopad"
+var (
+	goldenM01   = golden.ModelCase("m01_add_b1_nopad")
 	torchFixdir = "../model/checkpoint/testdata"
 )
-
-func runBT(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	app := NewApp()
-	var out bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &out
-	err := app.Run(append([]string{"bt"}, args...))
-	return out.String(), err
-}
 
 func openST(t *testing.T, path string) *safetensors.File {
 	t.Helper()

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"math"
 	"path/filepath"
 	"sort"
@@ -9,41 +8,17 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
-const forwardCase = "../testdata/golden/models/m01_add_b1_nopad"
-
-func forwardTensors(t *testing.T, path string) map[string]*graph.Tensor {
-	t.Helper()
-	f, err := safetensors.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	out := map[string]*graph.Tensor{}
-	for _, n := range f.Names() {
-		if out[n], err = f.Tensor(n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
-func runForwardCmd(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	app := NewApp()
-	var out bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &out
-	err := app.Run(append([]string{"bt"}, args...))
-	return out.String(), err
-}
+var forwardCase = golden.ModelCase("m01_add_b1_nopad")
 
 // bt forward on the golden m01 case writes every HF output (hidden states, ITM and MLM logits and
 // losses) within the golden README's float32 tolerance, and nothing else.
 func TestForwardGoldenM01(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.safetensors")
-	msg, err := runForwardCmd(t, "forward", "--model", forwardCase, "--inputs", filepath.Join(forwardCase, "inputs.safetensors"),
+	msg, err := runBT(t, "forward", "--model", forwardCase, "--inputs", filepath.Join(forwardCase, "inputs.safetensors"),
 		"--output", out, "--hidden-states")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, msg)
@@ -51,8 +26,8 @@ func TestForwardGoldenM01(t *testing.T) {
 	if !strings.Contains(msg, "heads: itm,mlm") {
 		t.Errorf("message %q", msg)
 	}
-	got := forwardTensors(t, out)
-	want := forwardTensors(t, filepath.Join(forwardCase, "outputs.safetensors"))
+	got := golden.Tensors(t, out)
+	want := golden.Tensors(t, filepath.Join(forwardCase, "outputs.safetensors"))
 	var gn, wn []string
 	for n := range got {
 		gn = append(gn, n)
@@ -84,7 +59,7 @@ func TestForwardGoldenM01(t *testing.T) {
 
 func TestForwardInputErrors(t *testing.T) {
 	dir := t.TempDir()
-	good := forwardTensors(t, filepath.Join(forwardCase, "inputs.safetensors"))
+	good := golden.Tensors(t, filepath.Join(forwardCase, "inputs.safetensors"))
 	write := func(name string, replace map[string]*graph.Tensor) string {
 		m := map[string]*graph.Tensor{}
 		for k, v := range good {
@@ -121,7 +96,7 @@ func TestForwardInputErrors(t *testing.T) {
 		in := write(tc.name, tc.replace)
 		out := filepath.Join(dir, "out-"+tc.name)
 		args := append([]string{"forward", "--model", forwardCase, "--inputs", in, "--output", out}, tc.flags...)
-		_, err := runForwardCmd(t, args...)
+		_, err := runBT(t, args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "forward: ") {
 			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
 		}

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
-const goldenImages = "../testdata/golden/images"
+var goldenImages = golden.Path("images")
 
 // goldenBatchFiles are the four golden images; the JPEG as PIL decoded it so that the
 // comparison is bit-exact (the JPEG itself is covered within a bound in model/imageproc).
@@ -25,43 +23,9 @@ var goldenBatchFiles = []string{
 	goldenImages + "/img04_400x300_gray_png/image.png",
 }
 
-func runPreprocessCmd(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	app := NewApp()
-	var out bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &out
-	err := app.Run(append([]string{"bt", "preprocess"}, args...))
-	return out.String(), err
-}
-
 func readGoldenImages(t *testing.T, name string) *safetensors.File {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(goldenImages, name, "outputs.safetensors.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := safetensors.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func mustTensor(t *testing.T, f *safetensors.File, name string) *graph.Tensor {
-	t.Helper()
-	x, err := f.Tensor(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x
+	return golden.File(t, filepath.Join(goldenImages, name, "outputs.safetensors.gz"))
 }
 
 // sameBits compares float32 data bit for bit.
@@ -86,11 +50,11 @@ func checkBatchOutput(t *testing.T, path string) {
 	}
 	defer got.Close()
 	ref := readGoldenImages(t, "batch_se160_nocrop")
-	pv, want := mustTensor(t, got, "pixel_values"), mustTensor(t, ref, "pixel_values")
+	pv, want := golden.Tensor(t, got, "pixel_values"), golden.Tensor(t, ref, "pixel_values")
 	if pv.DType != graph.F32 || !pv.Shape.Equal(want.Shape) || !sameBits(pv.Data.([]float32), want.Data.([]float32)) {
 		t.Errorf("pixel_values %v %v differ from the golden batch %v", pv.DType, pv.Shape, want.Shape)
 	}
-	pm, wantMask := mustTensor(t, got, "pixel_mask"), mustTensor(t, ref, "pixel_mask")
+	pm, wantMask := golden.Tensor(t, got, "pixel_mask"), golden.Tensor(t, ref, "pixel_mask")
 	if pm.DType != graph.I64 || !pm.Shape.Equal(wantMask.Shape) {
 		t.Fatalf("pixel_mask %v %v, want i64 %v", pm.DType, pm.Shape, wantMask.Shape)
 	}
@@ -105,7 +69,7 @@ func checkBatchOutput(t *testing.T, path string) {
 // TestPreprocessCommandBatch: --size 160 --no-crop on the golden images equals HF's batch.
 func TestPreprocessCommandBatch(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "batch.safetensors")
-	msg, err := runPreprocessCmd(t, append([]string{"--size", "160", "--no-crop", "--output", out}, goldenBatchFiles...)...)
+	msg, err := runBT(t, append([]string{"preprocess", "--size", "160", "--no-crop", "--output", out}, goldenBatchFiles...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +87,7 @@ func TestPreprocessCommandModelConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "batch.safetensors")
-	if _, err := runPreprocessCmd(t, append([]string{"--model", dir, "--output", out}, goldenBatchFiles...)...); err != nil {
+	if _, err := runBT(t, append([]string{"preprocess", "--model", dir, "--output", out}, goldenBatchFiles...)...); err != nil {
 		t.Fatal(err)
 	}
 	checkBatchOutput(t, out)
@@ -133,7 +97,7 @@ func TestPreprocessCommandModelConfig(t *testing.T) {
 // default.pixel_values; the batch of four is [4,3,288,288] with an all-ones mask.
 func TestPreprocessCommandDefault(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "default.safetensors")
-	if _, err := runPreprocessCmd(t, append([]string{"-o", out}, goldenBatchFiles...)...); err != nil {
+	if _, err := runBT(t, append([]string{"preprocess", "-o", out}, goldenBatchFiles...)...); err != nil {
 		t.Fatal(err)
 	}
 	got, err := safetensors.Open(out)
@@ -141,18 +105,18 @@ func TestPreprocessCommandDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer got.Close()
-	pv := mustTensor(t, got, "pixel_values")
+	pv := golden.Tensor(t, got, "pixel_values")
 	if !pv.Shape.Equal(graph.Shape{4, 3, 288, 288}) {
 		t.Fatalf("pixel_values shape %v", pv.Shape)
 	}
 	per := 3 * 288 * 288
 	for i, c := range []string{"img01_640x480_rgb_png", "img02_300x500_rgb_jpeg420", "img03_64x64_rgb_png", "img04_400x300_gray_png"} {
-		want := mustTensor(t, readGoldenImages(t, c), "default.pixel_values").Data.([]float32)
+		want := golden.Tensor(t, readGoldenImages(t, c), "default.pixel_values").Data.([]float32)
 		if !sameBits(pv.Data.([]float32)[i*per:(i+1)*per], want) {
 			t.Errorf("image %d (%s): pixel_values differ from the golden default", i, c)
 		}
 	}
-	for _, v := range mustTensor(t, got, "pixel_mask").Data.([]int64) {
+	for _, v := range golden.Tensor(t, got, "pixel_mask").Data.([]int64) {
 		if v != 1 {
 			t.Fatal("pixel_mask is not all ones")
 		}
@@ -178,7 +142,7 @@ func TestPreprocessCommandErrors(t *testing.T) {
 		{[]string{"--size", "0", "--output", out, goldenBatchFiles[0]}, "--size"},
 		{[]string{"--model", filepath.Join(dir, "nomodel"), "--output", out, goldenBatchFiles[0]}, "--model"},
 	} {
-		if _, err := runPreprocessCmd(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := runBT(t, append([]string{"preprocess"}, c.args...)...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err = %v, want it to mention %q", c.args, err, c.want)
 		}
 	}

@@ -7,9 +7,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bridgetower-go/bt/internal/golden"
 )
 
-const goldenModels = "../testdata/golden/models"
+var goldenModels = golden.Path("models")
 
 func goldenCases(t *testing.T) []string {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 )
 
 // The shared golden cases: outputs, hidden states, head outputs and losses of the HF
@@ -20,11 +21,11 @@ func (c *goldenCase) heads() []Head {
 	return []Head{HeadITM, HeadMLM}
 }
 
-func (c *goldenCase) tolerances() (out, grad tolerance) {
+func (c *goldenCase) tolerances() (out, grad golden.Tolerance) {
 	if c.dtype == graph.F64 {
-		return tolF64, tolF64
+		return golden.F64, golden.F64
 	}
-	return tolF32Out, tolF32Grad
+	return golden.F32Outputs, golden.F32Gradients
 }
 
 func TestGoldenForward(t *testing.T) {
@@ -36,7 +37,7 @@ func TestGoldenForward(t *testing.T) {
 			got := runModel(t, c.cfg, c.weights, c.inputs, opts)
 			tol, _ := c.tolerances()
 			for _, n := range sortedNames(c.outputs) {
-				if err := compareTensor(n, got[n], c.outputs[n], tol); err != nil {
+				if err := golden.Compare(n, got[n], c.outputs[n], tol); err != nil {
 					t.Error(err)
 				}
 			}
@@ -106,7 +107,7 @@ func TestGoldenGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			outTol, gradTol := c.tolerances()
-			if err := compareTensor("loss", got["loss"], c.grads["loss"], outTol); err != nil {
+			if err := golden.Compare("loss", got["loss"], c.grads["loss"], outTol); err != nil {
 				t.Error(err)
 			}
 			checked := 0
@@ -127,7 +128,7 @@ func TestGoldenGradients(t *testing.T) {
 					continue
 				}
 				checked++
-				if err := compareTensor(gn, got["grad."+canon], ref, gradTol); err != nil {
+				if err := golden.Compare(gn, got["grad."+canon], ref, gradTol); err != nil {
 					t.Error(err)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 )
 
 // hostLinear is x·Wᵀ + b in float64 for x [n, in], W [out, in].
@@ -66,7 +67,7 @@ func TestClassifierHeadsMatchHostReference(t *testing.T) {
 		}
 		want := hostLinear(x, 2, raw[h.prefix+".3.weight"], raw[h.prefix+".3.bias"])
 		ref := graph.FromFloat64(graph.Shape{2, 5}, want)
-		if err := compareTensor(string(h.head)+".logits", got[string(h.head)+".logits"], ref, tolF64); err != nil {
+		if err := golden.Compare(string(h.head)+".logits", got[string(h.head)+".logits"], ref, golden.F64); err != nil {
 			t.Error(err)
 		}
 		var loss float64
@@ -86,7 +87,7 @@ func TestClassifierHeadsMatchHostReference(t *testing.T) {
 				loss += (math.Log(lse) - row[label]) / 2
 			}
 		}
-		if err := compareTensor(string(h.head)+".loss", got[string(h.head)+".loss"], graph.FromFloat64(nil, []float64{loss}), tolF64); err != nil {
+		if err := golden.Compare(string(h.head)+".loss", got[string(h.head)+".loss"], graph.FromFloat64(nil, []float64{loss}), golden.F64); err != nil {
 			t.Error(err)
 		}
 	}

@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -12,29 +11,8 @@ import (
 
 	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
-	"github.com/bridgetower-go/bt/model/safetensors"
+	"github.com/bridgetower-go/bt/internal/golden"
 )
-
-// goldenModelDir is the repository copy of the shared golden model cases.
-const goldenModelDir = "../testdata/golden/models"
-
-// openTensors reads every tensor of a safetensors file (views of the mapping, closed at the end
-// of the test).
-func openTensors(t testing.TB, path string) map[string]*graph.Tensor {
-	t.Helper()
-	f, err := safetensors.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	out := map[string]*graph.Tensor{}
-	for _, n := range f.Names() {
-		if out[n], err = f.Tensor(n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
 
 // goldenCase is one shared model case read from testdata.
 type goldenCase struct {
@@ -49,7 +27,7 @@ type goldenCase struct {
 
 func loadGoldenCase(t testing.TB, name string) *goldenCase {
 	t.Helper()
-	dir := filepath.Join(goldenModelDir, name)
+	dir := golden.ModelCase(name)
 	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -60,45 +38,12 @@ func loadGoldenCase(t testing.TB, name string) *goldenCase {
 	}
 	t.Cleanup(func() { w.Close() })
 	c := &goldenCase{name: name, cfg: cfg, weights: w,
-		inputs:  openTensors(t, filepath.Join(dir, "inputs.safetensors")),
-		outputs: openTensors(t, filepath.Join(dir, "outputs.safetensors")),
-		grads:   openTensors(t, filepath.Join(dir, "grads.safetensors")),
+		inputs:  golden.Tensors(t, filepath.Join(dir, "inputs.safetensors")),
+		outputs: golden.Tensors(t, filepath.Join(dir, "outputs.safetensors")),
+		grads:   golden.Tensors(t, filepath.Join(dir, "grads.safetensors")),
 	}
 	c.dtype = c.outputs["model.text_features"].DType
 	return c
-}
-
-// tolerance is the golden README's per-tensor check max|a-b| <= atol + rtol·max|ref|.
-type tolerance struct{ atol, rtol float64 }
-
-var (
-	tolF32Out  = tolerance{1e-6, 1e-5}
-	tolF32Grad = tolerance{1e-6, 2e-5}
-	tolF64     = tolerance{1e-12, 1e-10}
-)
-
-// compareTensor checks got against ref with tol; shapes must agree, a 0-d tensor matching [1].
-func compareTensor(name string, got, ref *graph.Tensor, tol tolerance) error {
-	if got == nil {
-		return fmt.Errorf("%s: missing", name)
-	}
-	if !got.Shape.Equal(ref.Shape) && !(got.Shape.Size() == 1 && ref.Shape.Size() == 1 && got.Shape.Rank() <= 1 && ref.Shape.Rank() <= 1) {
-		return fmt.Errorf("%s: shape %v, want %v", name, got.Shape, ref.Shape)
-	}
-	a, b := got.Float64s(), ref.Float64s()
-	maxDiff, maxRef := 0.0, 0.0
-	at := 0
-	for i := range a {
-		d := math.Abs(a[i] - b[i])
-		if d > maxDiff || math.IsNaN(d) {
-			maxDiff, at = d, i
-		}
-		maxRef = math.Max(maxRef, math.Abs(b[i]))
-	}
-	if limit := tol.atol + tol.rtol*maxRef; !(maxDiff <= limit) {
-		return fmt.Errorf("%s: max|a-b| = %.3g at %d (got %.9g, want %.9g) > %.3g (max|ref| %.3g)", name, maxDiff, at, a[at], b[at], limit, maxRef)
-	}
-	return nil
 }
 
 // cloneAll copies run results (the runner overwrites them on the next run).

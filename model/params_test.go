@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 )
 
 // The architecture's parameter list equals the golden checkpoints' name sets and shapes.
@@ -171,7 +172,7 @@ func TestUnsupportedConfigs(t *testing.T) {
 		{"e02_share_link_tower_layers_true", "share_link_tower_layers=true is not supported"},
 		{"e03_init_layernorm_with_separate_vision_ln", "init_layernorm_from_vision_encoder=true with vision_config.share_layernorm=false is not supported"},
 	} {
-		cfg, err := LoadConfig(filepath.Join(goldenModelDir, tc.name, "config.json"))
+		cfg, err := LoadConfig(filepath.Join(golden.ModelCase(tc.name), "config.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +181,7 @@ func TestUnsupportedConfigs(t *testing.T) {
 			t.Errorf("%s: got %v", tc.name, err)
 		}
 	}
-	cfg, err := LoadConfig(filepath.Join(goldenModelDir, "m02_scaled_add_b3_pad_h64_eps", "config.json"))
+	cfg, err := LoadConfig(filepath.Join(golden.ModelCase("m02_scaled_add_b3_pad_h64_eps"), "config.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
@@ -192,7 +193,7 @@ func testLightning(t *testing.T, path string) {
 }
 
 func TestGoldenSafetensorsDirectory(t *testing.T) {
-	dir := "../../testdata/golden/models/m01_add_b1_nopad"
+	dir := golden.ModelCase("m01_add_b1_nopad")
 	ck, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)

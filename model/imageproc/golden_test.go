@@ -1,50 +1,22 @@
 package imageproc
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/golden"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
-// goldenDir holds the HF reference image cases (copied from the shared golden set).
-var goldenDir = filepath.Join("..", "..", "testdata", "golden", "images")
+// goldenDir holds the HF reference image cases.
+var goldenDir = golden.Path("images")
 
 // loadGolden reads <case>/outputs.safetensors.gz.
 func loadGolden(t testing.TB, name string) *safetensors.File {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(goldenDir, name, "outputs.safetensors.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := safetensors.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func goldenTensor(t testing.TB, f *safetensors.File, name string) *graph.Tensor {
-	t.Helper()
-	x, err := f.Tensor(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x
+	return golden.File(t, filepath.Join(golden.ImageCase(name), "outputs.safetensors.gz"))
 }
 
 func decodeTestFile(t testing.TB, path string) *Image {
@@ -122,13 +94,13 @@ func TestGoldenPNG(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if md, _ := u8Diff(t, b.Resized[0], goldenTensor(t, ref, "default.resized_u8")); md != 0 {
+			if md, _ := u8Diff(t, b.Resized[0], golden.Tensor(t, ref, "default.resized_u8")); md != 0 {
 				t.Errorf("resized_u8 differs from Pillow by up to %d", md)
 			}
-			if md, n := f32Diff(t, b.PixelValues, goldenTensor(t, ref, "default.pixel_values")); n != 0 {
+			if md, n := f32Diff(t, b.PixelValues, golden.Tensor(t, ref, "default.pixel_values")); n != 0 {
 				t.Errorf("pixel_values: %d elements differ, max %g", n, md)
 			}
-			checkMask(t, b.PixelMask, goldenTensor(t, ref, "default.pixel_mask"))
+			checkMask(t, b.PixelMask, golden.Tensor(t, ref, "default.pixel_mask"))
 		})
 	}
 }
@@ -155,14 +127,14 @@ func TestGoldenBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range imgs {
-		if md, _ := u8Diff(t, b.Resized[i], goldenTensor(t, ref, "resized_u8."+string(rune('0'+i)))); md != 0 {
+		if md, _ := u8Diff(t, b.Resized[i], golden.Tensor(t, ref, "resized_u8."+string(rune('0'+i)))); md != 0 {
 			t.Errorf("resized_u8.%d differs from Pillow by up to %d", i, md)
 		}
 	}
-	if md, n := f32Diff(t, b.PixelValues, goldenTensor(t, ref, "pixel_values")); n != 0 {
+	if md, n := f32Diff(t, b.PixelValues, golden.Tensor(t, ref, "pixel_values")); n != 0 {
 		t.Errorf("pixel_values: %d elements differ, max %g", n, md)
 	}
-	checkMask(t, b.PixelMask, goldenTensor(t, ref, "pixel_mask"))
+	checkMask(t, b.PixelMask, golden.Tensor(t, ref, "pixel_mask"))
 	want := [][2]int{{160, 192}, {256, 160}, {160, 160}, {160, 192}}
 	for i, s := range b.Sizes {
 		if s != want[i] {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+
+	"github.com/bridgetower-go/bt/internal/golden"
 )
 
 // TestGoldenJPEG pins how far the JPEG path is from HF (Pillow 9.4 + libjpeg-turbo 2.1) on the
@@ -40,13 +42,13 @@ func TestGoldenJPEG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rmax, rmean := u8Diff(t, b.Resized[0], goldenTensor(t, ref, "default.resized_u8"))
+	rmax, rmean := u8Diff(t, b.Resized[0], golden.Tensor(t, ref, "default.resized_u8"))
 	t.Logf("resized_u8: max %d mean %.6f", rmax, rmean)
 	if rmax > 3 || rmean > 0.0279 {
 		t.Errorf("resized_u8 differs by max %d mean %.6f; bound max 3 mean 0.0279", rmax, rmean)
 	}
 	got := b.PixelValues.Data.([]float32)
-	want := goldenTensor(t, ref, "default.pixel_values").Data.([]float32)
+	want := golden.Tensor(t, ref, "default.pixel_values").Data.([]float32)
 	pmax, psum := 0.0, 0.0
 	for i := range got {
 		d := math.Abs(float64(got[i]) - float64(want[i]))
