@@ -12,17 +12,7 @@ import (
 // gonum blas32.Gemm call per batch entry (gonum parallelises internally), no graph, no executor.
 // Compare the two in one `go test -bench 'MatMul|GonumSgemm'` session.
 func BenchmarkGonumSgemm(b *testing.B) {
-	cases := []struct {
-		name           string
-		batch, m, k, n int
-		transB         bool
-	}{
-		{"325x768x768", 1, 325, 768, 768, false},
-		{"325x768x768_linear", 1, 325, 768, 768, true},
-		{"325x768x3072", 1, 325, 768, 3072, false},
-		{"12x325x64x325_qkT", 12, 325, 64, 325, true},
-	}
-	for _, c := range cases {
+	for _, c := range matmulCases {
 		b.Run(c.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			fill := func(n int) []float32 {

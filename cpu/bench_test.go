@@ -27,19 +27,22 @@ func benchRun(b *testing.B, g *graph.Graph, vals map[*graph.Node]*graph.Tensor, 
 	return time.Since(start).Seconds() / float64(b.N)
 }
 
+// matmulCases are the ViT-B/16 product shapes at 325 tokens (transB: the nn.Linear layout x·Wᵀ,
+// or q·kᵀ).
+var matmulCases = []struct {
+	name           string
+	batch, m, k, n int
+	transB         bool
+}{
+	{"325x768x768", 1, 325, 768, 768, false},
+	{"325x768x768_linear", 1, 325, 768, 768, true},
+	{"325x768x3072", 1, 325, 768, 3072, false},
+	{"12x325x64x325_qkT", 12, 325, 64, 325, true},
+}
+
 // BenchmarkMatMul times products of the ViT-B/16 shapes at 325 tokens through a compiled graph.
 func BenchmarkMatMul(b *testing.B) {
-	cases := []struct {
-		name           string
-		batch, m, k, n int
-		transB         bool
-	}{
-		{"325x768x768", 1, 325, 768, 768, false},
-		{"325x768x768_linear", 1, 325, 768, 768, true},
-		{"325x768x3072", 1, 325, 768, 3072, false},
-		{"12x325x64x325_qkT", 12, 325, 64, 325, true},
-	}
-	for _, c := range cases {
+	for _, c := range matmulCases {
 		b.Run(c.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			g := graph.New()
