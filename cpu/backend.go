@@ -58,8 +58,8 @@ func (b *Backend) native(n *graph.Node) bool {
 	return false
 }
 
-// Compile plans the computation of outputs. Fused ops without a native kernel are decomposed,
-// which appends nodes to g: do not build on g from another goroutine meanwhile.
+// Compile plans the computation of outputs. Fused ops without a native kernel run as their
+// decompositions, built in a lowered copy (graph.Lower): g itself is not changed.
 func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Executable, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -85,15 +85,14 @@ func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Exe
 		}
 	}
 	args := append([]*graph.Node(nil), g.Args()...)
-	l := &lowering{native: b.native, decomps: map[*graph.Node][]*graph.Node{}, subst: map[*graph.Node]*graph.Node{}}
-	order, resolved, err := l.schedule(outputs)
+	order, resolved, lowArgs, err := b.schedule(outputs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	x := &executable{args: args}
+	x := &executable{args: args, lowArgs: lowArgs}
 	x.runner.threads = b.threads
 	e := &env{threads: b.threads, r: &x.runner, mm: b.mm}
-	if err := x.plan(e, l, order, resolved); err != nil {
+	if err := x.plan(e, order, resolved); err != nil {
 		return nil, err
 	}
 	return x, nil

@@ -1,8 +1,9 @@
 // Package cpu is bt's reference executor: it runs a graph.Graph on the host in pure Go, on every
 // platform, and defines what every op computes for the other backends (mps) to match.
 //
-// Compile lowers fused ops without a native kernel through their Decompose, orders the reachable
-// nodes topologically, and plans a flat schedule of kernels over preallocated buffers that are
+// Compile lowers the graph with graph.Lower (a copy in which fused ops without a native kernel are
+// replaced by their decompositions; the caller's graph is not changed), takes the reachable nodes
+// in topological order, and plans a flat schedule of kernels over preallocated buffers that are
 // reused as soon as their last reader has run (Reshape and StopGradient alias their operand, and
 // elementwise ops may write over an operand that dies with them). Run binds the caller's tensors,
 // steps the schedule and returns output tensors owned by the executable; once warm it allocates

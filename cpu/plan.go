@@ -31,10 +31,10 @@ func inPlace(n *graph.Node) []int {
 }
 
 // plan creates values, kernels and buffers for the scheduled nodes and the outputs.
-func (x *executable) plan(e *env, l *lowering, order, resolved []*graph.Node) error {
+func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 	vals := make(map[*graph.Node]*value, len(order))
-	argIndex := make(map[*graph.Node]int, len(x.args))
-	for i, a := range x.args {
+	argIndex := make(map[*graph.Node]int, len(x.lowArgs))
+	for i, a := range x.lowArgs {
 		argIndex[a] = i
 	}
 	x.argBufs = make([]*buffer, len(x.args))
@@ -42,7 +42,7 @@ func (x *executable) plan(e *env, l *lowering, order, resolved []*graph.Node) er
 		v := &value{node: n, dtype: n.DType(), shape: n.Shape(), size: n.Shape().Size()}
 		vals[n] = v
 		ins := make([]*value, len(n.Inputs()))
-		for i, in := range l.operands(n) {
+		for i, in := range n.Inputs() {
 			ins[i] = vals[in]
 			if ins[i] == nil {
 				return fmt.Errorf("cpu: internal error: operand %v of %v not scheduled", in, n)

@@ -10,9 +10,10 @@ import (
 
 // executable is a compiled graph: a flat schedule of kernels over planned buffers.
 type executable struct {
-	args     []*graph.Node
-	argBufs  []*buffer // per arg, nil when no output depends on it
-	stage    []any     // per arg, a private copy used when the caller passes our own output memory
+	args     []*graph.Node // the caller's graph's args, as Args returns them
+	lowArgs  []*graph.Node // the same args in the lowered graph the plan was made from
+	argBufs  []*buffer     // per arg, nil when no output depends on it
+	stage    []any         // per arg, a private copy used when the caller passes our own output memory
 	steps    []step
 	internal []*buffer
 	outVals  []*value

@@ -34,7 +34,8 @@
 // implement FusedOp: Decompose gives their meaning in primitives, a backend may run them natively
 // (checked against the decomposition by graphtest), and their gradient is their decomposition's
 // unless they implement GradientOp. Ops with several outputs (AdamW) are tuple nodes whose outputs
-// are read with Output(n, i).
+// are read with Output(n, i). Lower prepares a graph for a backend: a fresh copy of what the
+// outputs need, with the fused ops the backend does not run natively decomposed.
 //
 // # Gradients
 //
