@@ -2,10 +2,20 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test vet fmt-check bench install clean
+.PHONY: build demo test vet fmt-check bench install clean
 
 build:
 	$(GO) build -o bin/bt ./cmd/bt
+
+# The main job on a fresh machine: build bt, run two small BridgeTower checkpoints shipped in
+# testdata and hold every output against the Hugging Face reference outputs.
+GOLDEN := testdata/golden/models
+demo: build
+	@mkdir -p out
+	bin/bt forward --model $(GOLDEN)/m02_scaled_add_b3_pad_h64_eps --inputs $(GOLDEN)/m02_scaled_add_b3_pad_h64_eps/inputs.safetensors \
+		--output out/m02.safetensors --hidden-states --reference $(GOLDEN)/m02_scaled_add_b3_pad_h64_eps/outputs.safetensors
+	bin/bt forward --dtype f64 --model $(GOLDEN)/m03_interpolate_b3_f64_sepln --inputs $(GOLDEN)/m03_interpolate_b3_f64_sepln/inputs.safetensors \
+		--output out/m03.safetensors --hidden-states --reference $(GOLDEN)/m03_interpolate_b3_f64_sepln/outputs.safetensors
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -25,4 +35,4 @@ install:
 	$(GO) install ./cmd/bt
 
 clean:
-	rm -rf bin
+	rm -rf bin out

@@ -18,7 +18,7 @@ func init() {
 	register(&cli.Command{
 		Name:      "forward",
 		Usage:     "run the BridgeTower forward pass on saved inputs and write every output",
-		ArgsUsage: "--model DIR --inputs FILE --output FILE [--hidden-states] [--heads itm,mlm,itc] [--dtype f32|f64] [--device cpu]",
+		ArgsUsage: "--model DIR --inputs FILE --output FILE [--hidden-states] [--heads itm,mlm,itc] [--dtype f32|f64] [--device cpu] [--reference REF.safetensors [--atol A] [--rtol R]]",
 		Description: "Reads DIR/config.json and the checkpoint in DIR, the input tensors of FILE (safetensors:\n" +
 			"input_ids int [B,T], attention_mask [B,T] (optional), pixel_values float [B,3,S,S] with S the\n" +
 			"vision image_size, pixel_mask (optional, ignored as in HF), and optional labels mlm_labels,\n" +
@@ -26,7 +26,9 @@ func init() {
 			"(model.text_features, model.image_features, model.pooler_output, model.hidden_states.*,\n" +
 			"itm.logits, mlm.logits, contrastive.*, vqa.logits, classifier.logits, and *.loss where the labels\n" +
 			"are given; contrastive.loss always). --heads auto (the default) runs every head whose weights\n" +
-			"are in the checkpoint and that the config can carry.",
+			"are in the checkpoint and that the config can carry. With --reference, every output that\n" +
+			"the reference file also holds is compared with it (max|a-b| <= atol + rtol·max|ref|, the rule\n" +
+			"of the HF golden data); the command fails, naming the tensors, when one is out of tolerance.",
 		Flags: []cli.Flag{
 			&cli.PathFlag{Name: "model", Usage: "model directory (config.json + weights)", Required: true},
 			&cli.PathFlag{Name: "inputs", Usage: "safetensors file of input tensors", Required: true},
@@ -35,6 +37,9 @@ func init() {
 			&cli.StringFlag{Name: "heads", Value: "auto", Usage: "comma-separated heads (itm, mlm, itc, vqa, classifier), auto, or none"},
 			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "compute dtype: f32 or f64"},
 			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: cpu (auto = cpu in this build)"},
+			&cli.PathFlag{Name: "reference", Usage: "safetensors file of reference outputs (same names) to hold the outputs against"},
+			&cli.Float64Flag{Name: "atol", Value: -1, Usage: "with --reference: absolute tolerance (default 1e-6 for f32, 1e-12 for f64)"},
+			&cli.Float64Flag{Name: "rtol", Value: -1, Usage: "with --reference: tolerance relative to max|ref| (default 1e-5 for f32, 1e-10 for f64)"},
 		},
 		Action: runForward,
 	})
@@ -98,6 +103,10 @@ func runForward(c *cli.Context) error {
 		return fmt.Errorf("forward: %w", err)
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %d tensors to %s (heads: %s; %v on %s)\n", len(outs), c.Path("output"), strings.Join(names, ",")+orNone(names), dtype, backend.Name())
+	if ref := c.Path("reference"); ref != "" {
+		tol := referenceTolerance(dtype, c.Float64("atol"), c.Float64("rtol"))
+		return compareWithReference(c.App.Writer, ref, outs, tol)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -103,5 +104,47 @@ func TestForwardInputErrors(t *testing.T) {
 		if _, statErr := safetensors.Open(out); statErr == nil {
 			t.Errorf("%s: an output file was written", tc.name)
 		}
+	}
+}
+
+// --reference holds the outputs against a reference file: the golden outputs pass; a reference
+// with one value moved fails, naming that tensor, and the outputs are still written.
+func TestForwardReference(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(forwardCase, "outputs.safetensors")
+	out := filepath.Join(dir, "out.safetensors")
+	msg, err := runBT(t, "forward", "--model", forwardCase, "--inputs", filepath.Join(forwardCase, "inputs.safetensors"),
+		"--output", out, "--hidden-states", "--reference", ref)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if !strings.Contains(msg, "all 21 outputs within 1e-06 + 1e-05·max|ref|") || !strings.Contains(msg, "itm.logits") {
+		t.Fatalf("report:\n%s", msg)
+	}
+
+	moved := golden.Tensors(t, ref)
+	logits := moved["itm.logits"].Clone()
+	logits.Data.([]float32)[1] += 1e-4
+	moved["itm.logits"] = logits
+	bad := filepath.Join(dir, "bad_ref.safetensors")
+	if err := safetensors.WriteFile(bad, moved, nil); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(out)
+	msg, err = runBT(t, "forward", "--model", forwardCase, "--inputs", filepath.Join(forwardCase, "inputs.safetensors"),
+		"--output", out, "--reference", bad)
+	if err == nil || !strings.Contains(err.Error(), "1 of 7 outputs differ") || !strings.Contains(err.Error(), "itm.logits") {
+		t.Fatalf("moved reference: %v\n%s", err, msg)
+	}
+	if !strings.Contains(msg, "not computed") || !strings.Contains(msg, "model.hidden_states.text.0") {
+		t.Fatalf("report does not list what was not computed:\n%s", msg)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("outputs not written: %v", err)
+	}
+	// A looser tolerance accepts it.
+	if _, err := runBT(t, "forward", "--model", forwardCase, "--inputs", filepath.Join(forwardCase, "inputs.safetensors"),
+		"--output", out, "--reference", bad, "--atol", "1e-3"); err != nil {
+		t.Fatalf("--atol 1e-3: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/numcmp"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
@@ -95,38 +95,17 @@ func Tensor(tb testing.TB, f *safetensors.File, name string) *graph.Tensor {
 	return t
 }
 
-// Tolerance is the reference README's per-tensor check: max|a-b| <= Atol + Rtol·max|ref|.
-type Tolerance struct{ Atol, Rtol float64 }
+// Tolerance is the reference README's per-tensor check (see numcmp).
+type Tolerance = numcmp.Tolerance
 
 // The tolerances of the golden README.
 var (
-	F32Outputs   = Tolerance{1e-6, 1e-5}
-	F32Gradients = Tolerance{1e-6, 2e-5}
-	F64          = Tolerance{1e-12, 1e-10}
+	F32Outputs   = numcmp.F32Outputs
+	F32Gradients = numcmp.F32Gradients
+	F64          = numcmp.F64
 )
 
-// Compare checks got against ref with tol. Shapes must agree, except that a 0-d tensor matches a
-// one-element [1] (the golden files store 0-d values as [1]).
+// Compare checks got against ref with tol (numcmp.Check).
 func Compare(name string, got, ref *graph.Tensor, tol Tolerance) error {
-	if got == nil {
-		return fmt.Errorf("%s: missing", name)
-	}
-	scalars := got.Shape.Size() == 1 && ref.Shape.Size() == 1 && got.Shape.Rank() <= 1 && ref.Shape.Rank() <= 1
-	if !got.Shape.Equal(ref.Shape) && !scalars {
-		return fmt.Errorf("%s: shape %v, want %v", name, got.Shape, ref.Shape)
-	}
-	a, b := got.Float64s(), ref.Float64s()
-	maxDiff, maxRef := 0.0, 0.0
-	at := 0
-	for i := range a {
-		d := math.Abs(a[i] - b[i])
-		if d > maxDiff || math.IsNaN(d) {
-			maxDiff, at = d, i
-		}
-		maxRef = math.Max(maxRef, math.Abs(b[i]))
-	}
-	if limit := tol.Atol + tol.Rtol*maxRef; !(maxDiff <= limit) {
-		return fmt.Errorf("%s: max|a-b| = %.3g at %d (got %.9g, want %.9g) > %.3g (max|ref| %.3g)", name, maxDiff, at, a[at], b[at], limit, maxRef)
-	}
-	return nil
+	return numcmp.Check(name, got, ref, tol)
 }
