@@ -46,40 +46,8 @@ func eval(t testing.TB, threads int, g *graph.Graph, vals map[*graph.Node]*graph
 // tensorOf makes a tensor of dtype dt from float64 values.
 func tensorOf(dt graph.DType, shape graph.Shape, v ...float64) *graph.Tensor {
 	t := graph.NewTensor(dt, shape)
-	if len(v) != shape.Size() {
-		panic("tensorOf: wrong number of values")
-	}
-	switch d := t.Data.(type) {
-	case []float32:
-		for i := range d {
-			d[i] = float32(v[i])
-		}
-	case []float64:
-		copy(d, v)
-	case []int32:
-		for i := range d {
-			d[i] = int32(v[i])
-		}
-	case []int64:
-		for i := range d {
-			d[i] = int64(v[i])
-		}
-	case []uint8:
-		for i := range d {
-			d[i] = uint8(v[i])
-		}
-	case []bool:
-		for i := range d {
-			d[i] = v[i] != 0
-		}
-	case []uint16:
-		for i := range d {
-			if dt == graph.BF16 {
-				d[i] = graph.Float32ToBF16(float32(v[i]))
-			} else {
-				d[i] = graph.Float32ToF16(float32(v[i]))
-			}
-		}
+	if err := t.SetFloat64s(v); err != nil {
+		panic(err)
 	}
 	return t
 }

@@ -52,26 +52,7 @@ func (g *Graph) Scalar(v float64, dt DType) *Node {
 		return g.fail("scalar: invalid dtype %v", dt)
 	}
 	t := NewTensor(dt, nil)
-	switch d := t.Data.(type) {
-	case []float32:
-		d[0] = float32(v)
-	case []float64:
-		d[0] = v
-	case []int32:
-		d[0] = int32(v)
-	case []int64:
-		d[0] = int64(v)
-	case []bool:
-		d[0] = v != 0
-	case []uint8:
-		d[0] = uint8(v)
-	case []uint16:
-		if dt == BF16 {
-			d[0] = Float32ToBF16(float32(v))
-		} else {
-			d[0] = Float32ToF16(float32(v))
-		}
-	}
+	t.SetFloat64s([]float64{v}) // cannot fail: one value, a valid dtype
 	return g.add(ConstOp{Value: t}, dt, nil)
 }
 

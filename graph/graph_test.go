@@ -183,3 +183,32 @@ func TestRandomIsAPureFunction(t *testing.T) {
 		t.Fatalf("mean %g of %d uniforms", m, n)
 	}
 }
+
+func TestSetFloat64sInvertsFloat64s(t *testing.T) {
+	vals := []float64{0, 1, -2, 3.5, 250}
+	for _, dt := range []DType{F32, F64, F16, BF16, I32, I64, Bool, U8} {
+		x := NewTensor(dt, Shape{5})
+		if err := x.SetFloat64s(vals); err != nil {
+			t.Fatal(err)
+		}
+		got := x.Float64s()
+		for i, v := range vals {
+			if dt == U8 && v < 0 {
+				continue // out of range: Go leaves float-to-uint8 of a negative value undefined
+			}
+			want := v
+			switch {
+			case dt == Bool && v != 0:
+				want = 1
+			case dt.IsInt():
+				want = float64(int64(v)) // truncation toward zero
+			}
+			if got[i] != want {
+				t.Errorf("%v: element %d is %g, want %g", dt, i, got[i], want)
+			}
+		}
+	}
+	if err := NewTensor(F32, Shape{2}).SetFloat64s([]float64{1}); err == nil {
+		t.Fatal("wrong length accepted")
+	}
+}

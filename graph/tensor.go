@@ -148,6 +148,50 @@ func (t *Tensor) Float64s() []float64 {
 	return out
 }
 
+// SetFloat64s writes v (one value per element) converted to the tensor's dtype: Go conversions
+// for integers (truncation toward zero), v != 0 for Bool, round-to-nearest-even for F16 and BF16.
+// It is the inverse of Float64s on values the dtype represents.
+func (t *Tensor) SetFloat64s(v []float64) error {
+	if len(v) != t.Len() {
+		return fmt.Errorf("graph: %d values for a tensor of %d elements (%v)", len(v), t.Len(), t)
+	}
+	switch d := t.Data.(type) {
+	case []float32:
+		for i := range d {
+			d[i] = float32(v[i])
+		}
+	case []float64:
+		copy(d, v)
+	case []uint16:
+		for i := range d {
+			if t.DType == BF16 {
+				d[i] = Float32ToBF16(float32(v[i]))
+			} else {
+				d[i] = Float32ToF16(float32(v[i]))
+			}
+		}
+	case []int32:
+		for i := range d {
+			d[i] = int32(v[i])
+		}
+	case []int64:
+		for i := range d {
+			d[i] = int64(v[i])
+		}
+	case []bool:
+		for i := range d {
+			d[i] = v[i] != 0
+		}
+	case []uint8:
+		for i := range d {
+			d[i] = uint8(v[i])
+		}
+	default:
+		return fmt.Errorf("graph: tensor data %T", t.Data)
+	}
+	return nil
+}
+
 // Clone returns a deep copy.
 func (t *Tensor) Clone() *Tensor {
 	c := NewTensor(t.DType, t.Shape)

@@ -127,37 +127,8 @@ func buildArgs(g *graph.Graph, c *opCase, dt graph.DType) []*graph.Node {
 
 // fill writes values into a tensor of any dtype.
 func fill(t *graph.Tensor, v []float64) {
-	switch d := t.Data.(type) {
-	case []float32:
-		for i := range d {
-			d[i] = float32(v[i])
-		}
-	case []float64:
-		copy(d, v)
-	case []uint16:
-		for i := range d {
-			if t.DType == graph.BF16 {
-				d[i] = graph.Float32ToBF16(float32(v[i]))
-			} else {
-				d[i] = graph.Float32ToF16(float32(v[i]))
-			}
-		}
-	case []int32:
-		for i := range d {
-			d[i] = int32(v[i])
-		}
-	case []int64:
-		for i := range d {
-			d[i] = int64(v[i])
-		}
-	case []bool:
-		for i := range d {
-			d[i] = v[i] != 0
-		}
-	case []uint8:
-		for i := range d {
-			d[i] = uint8(v[i])
-		}
+	if err := t.SetFloat64s(v); err != nil {
+		panic(err)
 	}
 }
 
