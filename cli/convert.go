@@ -84,45 +84,8 @@ func runConvert(c *cli.Context) error {
 // castFloat converts a floating-point tensor to dtype (returning t itself when it already has
 // it); other tensors are returned unchanged. F64 to F16/BF16 rounds through float32.
 func castFloat(t *graph.Tensor, dtype graph.DType) (*graph.Tensor, error) {
-	if !t.DType.IsFloat() || t.DType == dtype {
+	if !t.DType.IsFloat() {
 		return t, nil
 	}
-	if err := t.Check(); err != nil {
-		return nil, err
-	}
-	out := graph.NewTensor(dtype, t.Shape)
-	n := t.Len()
-	at := func(i int) float64 { // the value at i as float64, exactly
-		switch d := t.Data.(type) {
-		case []float32:
-			return float64(d[i])
-		case []float64:
-			return d[i]
-		case []uint16:
-			if t.DType == graph.BF16 {
-				return float64(graph.BF16ToFloat32(d[i]))
-			}
-			return float64(graph.F16ToFloat32(d[i]))
-		}
-		return 0
-	}
-	switch d := out.Data.(type) {
-	case []float32:
-		for i := 0; i < n; i++ {
-			d[i] = float32(at(i))
-		}
-	case []float64:
-		for i := 0; i < n; i++ {
-			d[i] = at(i)
-		}
-	case []uint16:
-		conv := graph.Float32ToF16
-		if dtype == graph.BF16 {
-			conv = graph.Float32ToBF16
-		}
-		for i := 0; i < n; i++ {
-			d[i] = conv(float32(at(i)))
-		}
-	}
-	return out, nil
+	return graph.Convert(t, dtype)
 }

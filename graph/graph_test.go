@@ -212,3 +212,41 @@ func TestSetFloat64sInvertsFloat64s(t *testing.T) {
 		t.Fatal("wrong length accepted")
 	}
 }
+
+func TestConvert(t *testing.T) {
+	src := FromFloat64(Shape{4}, []float64{1.5, -2.75, 0, 1e-3})
+	for _, dt := range []DType{F32, F16, BF16, I64, Bool, F64} {
+		c, err := Convert(src, dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DType != dt || !c.Shape.Equal(src.Shape) {
+			t.Fatalf("%v: got %v", dt, c)
+		}
+		back := c.Float64s()
+		want := []float64{1.5, -2.75, 0, 1e-3}
+		switch dt {
+		case F16:
+			want[3] = float64(F16ToFloat32(Float32ToF16(1e-3)))
+		case BF16:
+			want[3] = float64(BF16ToFloat32(Float32ToBF16(1e-3)))
+		case F32:
+			want[3] = float64(float32(1e-3))
+		case I64:
+			want = []float64{1, -2, 0, 0}
+		case Bool:
+			want = []float64{1, 1, 0, 1}
+		}
+		for i := range want {
+			if back[i] != want[i] {
+				t.Errorf("%v: element %d is %g, want %g", dt, i, back[i], want[i])
+			}
+		}
+	}
+	if c, _ := Convert(src, F64); c != src {
+		t.Error("converting to the same dtype copied")
+	}
+	if _, err := Convert(&Tensor{DType: F32, Shape: Shape{2}, Data: []float64{1, 2}}, F64); err == nil {
+		t.Error("inconsistent tensor accepted")
+	}
+}

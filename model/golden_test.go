@@ -75,8 +75,11 @@ func TestGoldenGradients(t *testing.T) {
 			}
 			// L = sum(itm.logits * W1) + sum(mlm.logits * W2), W1 and W2 from grads.safetensors.
 			g := m.Graph
-			w1 := toComputeDType(c.grads["W1"], c.dtype, c.grads["W1"].Shape)
-			w2 := toComputeDType(c.grads["W2"], c.dtype, c.grads["W2"].Shape)
+			w1, err1 := toComputeDType(c.grads["W1"], c.dtype, c.grads["W1"].Shape)
+			w2, err2 := toComputeDType(c.grads["W2"], c.dtype, c.grads["W2"].Shape)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
 			loss := graph.Add(graph.ReduceSum(graph.Mul(m.Outputs["itm.logits"], g.Const(w1))),
 				graph.ReduceSum(graph.Mul(m.Outputs["mlm.logits"], g.Const(w2))))
 			names := m.ParamNames()

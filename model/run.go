@@ -233,15 +233,5 @@ func floatInput(name string, t *graph.Tensor, shape graph.Shape, dt graph.DType,
 	if t.DType == dt {
 		return t, nil
 	}
-	out := graph.NewTensor(dt, shape)
-	vals := t.Float64s()
-	switch d := out.Data.(type) {
-	case []float32:
-		for i, x := range vals {
-			d[i] = float32(x)
-		}
-	case []float64:
-		copy(d, vals)
-	}
-	return out, nil
+	return graph.Convert(t, dt)
 }

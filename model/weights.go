@@ -159,7 +159,11 @@ func (m *Model) Bind(w *Weights) (*Binding, error) {
 		return nil, fmt.Errorf("%s", sb.String())
 	}
 	for _, name := range m.ParamNames() {
-		b.tensors[name] = toComputeDType(w.tensors[name], m.Options.DType, spec[name].Shape)
+		t, err := toComputeDType(w.tensors[name], m.Options.DType, spec[name].Shape)
+		if err != nil {
+			return nil, fmt.Errorf("model: checkpoint tensor %s: %w", w.stored[name], err)
+		}
+		b.tensors[name] = t
 	}
 	return b, nil
 }
@@ -167,45 +171,10 @@ func (m *Model) Bind(w *Weights) (*Binding, error) {
 // toComputeDType returns t as dt with the given shape: t itself (or a new header over the same
 // data when only the shape [1] -> [] differs) when the dtype already matches, a converted copy
 // otherwise.
-func toComputeDType(t *graph.Tensor, dt graph.DType, shape graph.Shape) *graph.Tensor {
-	if t.DType == dt {
-		if t.Shape.Equal(shape) {
-			return t
-		}
-		return &graph.Tensor{DType: dt, Shape: shape.Clone(), Data: t.Data}
+func toComputeDType(t *graph.Tensor, dt graph.DType, shape graph.Shape) (*graph.Tensor, error) {
+	view := &graph.Tensor{DType: t.DType, Shape: shape.Clone(), Data: t.Data}
+	if t.DType == dt && t.Shape.Equal(shape) {
+		return t, nil
 	}
-	out := graph.NewTensor(dt, shape)
-	switch d := out.Data.(type) {
-	case []float32:
-		switch src := t.Data.(type) {
-		case []uint16:
-			conv := graph.F16ToFloat32
-			if t.DType == graph.BF16 {
-				conv = graph.BF16ToFloat32
-			}
-			for i, v := range src {
-				d[i] = conv(v)
-			}
-		case []float64:
-			for i, v := range src {
-				d[i] = float32(v)
-			}
-		}
-	case []float64:
-		switch src := t.Data.(type) {
-		case []uint16:
-			conv := graph.F16ToFloat32
-			if t.DType == graph.BF16 {
-				conv = graph.BF16ToFloat32
-			}
-			for i, v := range src {
-				d[i] = float64(conv(v))
-			}
-		case []float32:
-			for i, v := range src {
-				d[i] = float64(v)
-			}
-		}
-	}
-	return out
+	return graph.Convert(view, dt)
 }
