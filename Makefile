@@ -24,8 +24,11 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
+# Every package, then the executor's worker pool and the model on it under the race detector
+# (which needs cgo: gcc).
 test: fmt-check vet
 	$(GO) test -short -timeout 20m $(PKGS)
+	$(GO) test -race -short -timeout 20m ./cpu ./model
 
 # Benchmarks: GEMM shapes, a ViT-B/16 layer, tokenizer and image preprocessing.
 bench:
