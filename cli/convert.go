@@ -18,14 +18,17 @@ func init() {
 	register(&cli.Command{
 		Name:      "convert",
 		Usage:     "convert a checkpoint (safetensors, pytorch_model.bin, original BridgeTower .ckpt) to HF safetensors",
-		ArgsUsage: "[--config FILE] [--dtype f32|f16|bf16] IN OUTDIR",
+		ArgsUsage: "[--config FILE] [--dtype f32|f16|bf16] [--no-check] IN OUTDIR",
 		Description: "Reads IN (a weights file or a directory with config.json) and writes OUTDIR/config.json and\n" +
 			"OUTDIR/model.safetensors with Hugging Face parameter names. Floating-point tensors are stored as\n" +
 			"--dtype (default f32); integer tensors keep their type. The config is IN's config.json (next to the\n" +
 			"file, or inside the directory) unless --config names one; original .ckpt files need --config.\n" +
+			"The tensors are first checked against the config's architecture (every unexpected, missing or\n" +
+			"wrong-shape tensor is named; heads may be absent, but not in part); --no-check skips that.\n" +
 			"Flags go before IN and OUTDIR.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Usage: "config.json to use (default: the one next to IN)"},
+			&cli.BoolFlag{Name: "no-check", Usage: "write the tensors even if they do not fit the config's architecture"},
 			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "storage type of floating-point tensors: f32, f16, bf16 or f64"},
 		},
 		Action: runConvert,
@@ -56,6 +59,15 @@ func runConvert(c *cli.Context) error {
 	cfg, err := model.LoadConfig(cfgPath)
 	if err != nil {
 		return fmt.Errorf("convert: %w", err)
+	}
+	if !c.Bool("no-check") {
+		w, err := model.NewWeights(ck.Tensors)
+		if err == nil {
+			err = w.Check(cfg)
+		}
+		if err != nil {
+			return fmt.Errorf("convert: %s against %s (--no-check writes it anyway): %w", in, cfgPath, err)
+		}
 	}
 	out := make(map[string]*graph.Tensor, len(ck.Tensors))
 	for name, t := range ck.Tensors {

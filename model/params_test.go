@@ -220,3 +220,45 @@ func TestBuildRefusals(t *testing.T) {
 		t.Errorf("ParseHeads: %v %v", h, err)
 	}
 }
+
+// Weights.Check holds a checkpoint against a config without building a graph.
+func TestWeightsCheck(t *testing.T) {
+	c := loadGoldenCase(t, "m02_scaled_add_b3_pad_h64_eps")
+	if err := c.weights.Check(c.cfg); err != nil {
+		t.Fatalf("golden checkpoint: %v", err)
+	}
+	all := map[string]*graph.Tensor{}
+	for _, n := range c.weights.Names() {
+		all[n] = c.weights.Tensor(n)
+	}
+	edit := func(f func(m map[string]*graph.Tensor)) *Weights {
+		m := map[string]*graph.Tensor{}
+		for k, v := range all {
+			m[k] = v
+		}
+		f(m)
+		return mustWeights(t, m)
+	}
+	// Heads are optional as a whole...
+	noITM := edit(func(m map[string]*graph.Tensor) { delete(m, "itm_score.fc.weight"); delete(m, "itm_score.fc.bias") })
+	if err := noITM.Check(c.cfg); err != nil {
+		t.Fatalf("checkpoint without the ITM head: %v", err)
+	}
+	// ...but not in part, and the backbone is required; strangers and wrong shapes are named.
+	bad := edit(func(m map[string]*graph.Tensor) {
+		delete(m, "itm_score.fc.bias")
+		delete(m, "text_model.encoder.layer.0.output.dense.weight")
+		m["not_a_parameter"] = graph.NewTensor(graph.F32, graph.Shape{2})
+		m["cross_modal_text_pooler.dense.bias"] = graph.NewTensor(graph.F32, graph.Shape{3})
+	})
+	err := bad.Check(c.cfg)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"missing", "itm_score.fc.bias [2]", "text_model.encoder.layer.0.output.dense.weight",
+		"unexpected", "not_a_parameter", "wrong shape", "cross_modal_text_pooler.dense.bias is f32[3], want shape [64]"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}

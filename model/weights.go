@@ -120,7 +120,30 @@ func (m *Model) Bind(w *Weights) (*Binding, error) {
 	for _, p := range m.specs {
 		spec[p.Name] = p
 	}
-	var missing, unexpected, wrong []string
+	unexpected, wrong := w.mismatches(spec)
+	var missing []string
+	for _, name := range m.ParamNames() {
+		if w.tensors[name] == nil {
+			missing = append(missing, fmt.Sprintf("%s %v", name, spec[name].Shape))
+		}
+	}
+	if err := fitError(missing, unexpected, wrong); err != nil {
+		return nil, err
+	}
+	b := &Binding{tensors: map[string]*graph.Tensor{}}
+	for _, name := range m.ParamNames() {
+		t, err := toComputeDType(w.tensors[name], m.Options.DType, spec[name].Shape)
+		if err != nil {
+			return nil, fmt.Errorf("model: checkpoint tensor %s: %w", w.stored[name], err)
+		}
+		b.tensors[name] = t
+	}
+	return b, nil
+}
+
+// mismatches lists the tensors that are not parameters of the architecture (unexpected) and
+// those of the wrong shape or a non-float dtype (wrong); index buffers are ignored.
+func (w *Weights) mismatches(spec map[string]ParamInfo) (unexpected, wrong []string) {
 	for _, name := range w.Names() {
 		t := w.tensors[name]
 		p, ok := spec[name]
@@ -135,37 +158,58 @@ func (m *Model) Bind(w *Weights) (*Binding, error) {
 			wrong = append(wrong, fmt.Sprintf("%s is %v, want a float type", w.stored[name], t))
 		}
 	}
-	b := &Binding{tensors: map[string]*graph.Tensor{}}
-	for _, name := range m.ParamNames() {
-		if w.tensors[name] == nil {
-			missing = append(missing, fmt.Sprintf("%s %v", name, spec[name].Shape))
+	return unexpected, wrong
+}
+
+// fitError reports every missing, unexpected and wrong tensor in one error (nil if none).
+func fitError(missing, unexpected, wrong []string) error {
+	if len(missing)+len(unexpected)+len(wrong) == 0 {
+		return nil
+	}
+	var sb strings.Builder
+	sb.WriteString("model: checkpoint does not fit the model:")
+	for _, l := range []struct {
+		what  string
+		items []string
+	}{{"missing", missing}, {"unexpected", unexpected}, {"wrong shape or dtype", wrong}} {
+		if len(l.items) == 0 {
+			continue
+		}
+		fmt.Fprintf(&sb, "\n  %d %s:", len(l.items), l.what)
+		for _, it := range l.items {
+			sb.WriteString("\n    " + it)
 		}
 	}
-	if len(missing)+len(unexpected)+len(wrong) > 0 {
-		var sb strings.Builder
-		sb.WriteString("model: checkpoint does not fit the model:")
-		for _, l := range []struct {
-			what  string
-			items []string
-		}{{"missing", missing}, {"unexpected", unexpected}, {"wrong shape or dtype", wrong}} {
-			if len(l.items) == 0 {
-				continue
-			}
-			fmt.Fprintf(&sb, "\n  %d %s:", len(l.items), l.what)
-			for _, it := range l.items {
-				sb.WriteString("\n    " + it)
-			}
-		}
-		return nil, fmt.Errorf("%s", sb.String())
+	return fmt.Errorf("%s", sb.String())
+}
+
+// Check matches the weights against the architecture cfg describes, without building a graph:
+// it reports, in one error, every tensor that is not a parameter of this architecture, every
+// tensor of the wrong shape or dtype, every missing backbone parameter (text, vision and
+// cross-modal groups), and every missing parameter of a head of which some are present (a head
+// is all or nothing; heads may be absent).
+func (w *Weights) Check(cfg *Config) error {
+	infos, err := ParamInfos(cfg)
+	if err != nil {
+		return err
 	}
-	for _, name := range m.ParamNames() {
-		t, err := toComputeDType(w.tensors[name], m.Options.DType, spec[name].Shape)
-		if err != nil {
-			return nil, fmt.Errorf("model: checkpoint tensor %s: %w", w.stored[name], err)
+	spec := make(map[string]ParamInfo, len(infos))
+	present := map[string]bool{}
+	for _, p := range infos {
+		spec[p.Name] = p
+		if w.Has(p.Name) {
+			present[p.Group] = true
 		}
-		b.tensors[name] = t
 	}
-	return b, nil
+	unexpected, wrong := w.mismatches(spec)
+	var missing []string
+	for _, p := range infos {
+		backbone := p.Group == GroupText || p.Group == GroupVision || p.Group == GroupCross
+		if !w.Has(p.Name) && (backbone || present[p.Group]) {
+			missing = append(missing, fmt.Sprintf("%s %v", p.Name, p.Shape))
+		}
+	}
+	return fitError(missing, unexpected, wrong)
 }
 
 // toComputeDType returns t as dt with the given shape: t itself (or a new header over the same
