@@ -17,21 +17,24 @@ func init() {
 	register(&cli.Command{
 		Name:      "preprocess",
 		Usage:     "turn images into BridgeTower pixel_values and pixel_mask (HF BridgeTowerImageProcessor)",
-		ArgsUsage: "[--size N] [--model DIR] [--no-crop] [--max-pixels N] --output FILE.safetensors IMAGE...",
+		ArgsUsage: "[--size N] [--model DIR] [--no-crop] [--max-pixels N] [--text T... [--tokenizer DIR] [--max-length N]] --output FILE.safetensors IMAGE...",
 		Description: "Decodes each IMAGE (JPEG, PNG, GIF first frame, WebP), applies its EXIF orientation, converts it to\n" +
 			"RGB with Pillow's rules and runs BridgeTower's image processor: resize (shortest edge N, long side\n" +
 			"capped at int(N*1333/800), both floored to a multiple of 32) with Pillow's bicubic, center crop to\n" +
 			"N x N (zero-padded when smaller), rescale by 1/255, CLIP mean/std, then pads the batch bottom/right.\n" +
 			"Writes pixel_values (f32 [B,3,H,W]) and pixel_mask (i64 [B,H,W], 1 = real pixel) to --output.\n" +
 			"Options come from DIR/preprocessor_config.json when --model is given; flags override them.\n" +
+			"With --text (one for all images, or one per image) it also writes input_ids and attention_mask\n" +
+			"(i64 [B,T], RoBERTa tokenizer of --tokenizer or --model, padded to the longest text or to\n" +
+			"--max-length), which makes the file a complete input for bt forward.\n" +
 			"Flags go before the images.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "size", Usage: "shortest edge N (default 288, or the model's size.shortest_edge)"},
 			&cli.PathFlag{Name: "model", Usage: "model directory whose preprocessor_config.json gives the options"},
 			&cli.BoolFlag{Name: "no-crop", Usage: "skip the center crop (what HF < 4.52 did by default)"},
 			&cli.Int64Flag{Name: "max-pixels", Usage: "refuse images with more pixels (default 178956970, Pillow's bomb limit)"},
 			&cli.PathFlag{Name: "output", Aliases: []string{"o"}, Usage: "safetensors file to write", Required: true},
-		},
+		}, textFlags...),
 		Action: runPreprocess,
 	})
 }
@@ -72,6 +75,10 @@ func runPreprocess(c *cli.Context) error {
 		return fmt.Errorf("preprocess: %w", err)
 	}
 	paths := c.Args().Slice()
+	text, err := textInputs(c, len(paths))
+	if err != nil {
+		return err
+	}
 	imgs := make([]*imageproc.Image, len(paths))
 	for i, p := range paths {
 		img, err := imageproc.DecodeFile(p, cfg.MaxPixels)
@@ -88,6 +95,9 @@ func runPreprocess(c *cli.Context) error {
 	if b.PixelMask != nil {
 		tensors["pixel_mask"] = b.PixelMask
 	}
+	for k, v := range text {
+		tensors[k] = v
+	}
 	sizes := make([]string, len(b.Sizes))
 	for i, s := range b.Sizes {
 		sizes[i] = fmt.Sprintf("%dx%d", s[0], s[1])
@@ -102,6 +112,10 @@ func runPreprocess(c *cli.Context) error {
 	if err := safetensors.WriteFile(out, tensors, meta); err != nil {
 		return fmt.Errorf("preprocess: %w", err)
 	}
-	fmt.Fprintf(c.App.Writer, "wrote %s: pixel_values %v from %d image(s)\n", out, b.PixelValues.Shape, len(imgs))
+	fmt.Fprintf(c.App.Writer, "wrote %s: pixel_values %v from %d image(s)", out, b.PixelValues.Shape, len(imgs))
+	if ids := text["input_ids"]; ids != nil {
+		fmt.Fprintf(c.App.Writer, ", input_ids %v", ids.Shape)
+	}
+	fmt.Fprintln(c.App.Writer)
 	return nil
 }
