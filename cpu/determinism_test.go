@@ -62,7 +62,7 @@ func TestDeterminism(t *testing.T) {
 						continue
 					}
 					for i := range got {
-						if !sameBits(got[i], ref[i]) {
+						if !got[i].Identical(ref[i]) {
 							t.Fatalf("threads %d, run %d: output %d differs from the first run (max relative difference %g)", threads, run, i, maxRelDiff(got[i], ref[i]))
 						}
 					}

@@ -66,7 +66,7 @@ func TestNativeMatchesDecomposition(t *testing.T) {
 						t.Fatalf("the decomposed run still has the fused op %v", n)
 					}
 				}
-				if runtime.GOARCH == "amd64" && !sameBits(got, want) {
+				if runtime.GOARCH == "amd64" && !got.Identical(want) {
 					t.Errorf("native and decomposition differ: max relative difference %g", maxRelDiff(got, want))
 				}
 				tol := 1e-6

@@ -99,35 +99,4 @@ func maxRelDiff(a, b *graph.Tensor) float64 {
 	return d / math.Max(m, 1e-30)
 }
 
-// sameBits reports whether two tensors hold identical data.
-func sameBits(a, b *graph.Tensor) bool {
-	if a.DType != b.DType || !a.Shape.Equal(b.Shape) {
-		return false
-	}
-	switch x := a.Data.(type) {
-	case []float32:
-		y := b.Data.([]float32)
-		for i := range x {
-			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
-				return false
-			}
-		}
-	case []float64:
-		y := b.Data.([]float64)
-		for i := range x {
-			if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
-				return false
-			}
-		}
-	default:
-		xs, ys := a.Float64s(), b.Float64s()
-		for i := range xs {
-			if xs[i] != ys[i] {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func tanh(x float64) float64 { return math.Tanh(x) }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -248,5 +249,23 @@ func TestConvert(t *testing.T) {
 	}
 	if _, err := Convert(&Tensor{DType: F32, Shape: Shape{2}, Data: []float64{1, 2}}, F64); err == nil {
 		t.Error("inconsistent tensor accepted")
+	}
+}
+
+func TestIdentical(t *testing.T) {
+	a := FromFloat32(Shape{3}, []float32{1, float32(math.NaN()), 0})
+	if !a.Identical(a.Clone()) {
+		t.Fatal("a clone (with a NaN) is not identical")
+	}
+	b := a.Clone()
+	b.Data.([]float32)[2] = float32(math.Copysign(0, -1))
+	if a.Identical(b) {
+		t.Fatal("0 and -0 are identical")
+	}
+	if a.Identical(FromFloat32(Shape{1, 3}, a.Clone().Data.([]float32))) || a.Identical(FromFloat64(Shape{3}, []float64{1, 2, 0})) {
+		t.Fatal("different shape or dtype is identical")
+	}
+	if !FromInt64(Shape{2}, []int64{4, 5}).Identical(FromInt64(Shape{2}, []int64{4, 5})) {
+		t.Fatal("equal ints are not identical")
 	}
 }

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"fmt"
+	"math"
+	"slices"
 )
 
 // Tensor is a host value: a dtype, a shape and a flat row-major slice. Data is []float32 (F32),
@@ -190,6 +192,49 @@ func (t *Tensor) SetFloat64s(v []float64) error {
 		return fmt.Errorf("graph: tensor data %T", t.Data)
 	}
 	return nil
+}
+
+// Identical reports whether two tensors have the same dtype, shape and element bits (so a NaN
+// equals the same NaN, and 0 differs from -0).
+func (t *Tensor) Identical(o *Tensor) bool {
+	if t == nil || o == nil || t.DType != o.DType || !t.Shape.Equal(o.Shape) || t.Len() != o.Len() {
+		return t == o
+	}
+	switch x := t.Data.(type) {
+	case []float32:
+		y, ok := o.Data.([]float32)
+		if !ok {
+			return false
+		}
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+				return false
+			}
+		}
+		return true
+	case []float64:
+		y, ok := o.Data.([]float64)
+		if !ok {
+			return false
+		}
+		for i := range x {
+			if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
+				return false
+			}
+		}
+		return true
+	case []uint16:
+		return slices.Equal(x, o.Data.([]uint16))
+	case []int32:
+		return slices.Equal(x, o.Data.([]int32))
+	case []int64:
+		return slices.Equal(x, o.Data.([]int64))
+	case []bool:
+		return slices.Equal(x, o.Data.([]bool))
+	case []uint8:
+		return slices.Equal(x, o.Data.([]uint8))
+	}
+	return false
 }
 
 // Clone returns a deep copy.

@@ -56,7 +56,7 @@ func TestGoldenForward(t *testing.T) {
 			}
 			again := runModel(t, c.cfg, c.weights, noMask, opts)
 			for _, n := range sortedNames(got) {
-				if !identical(got[n], again[n]) {
+				if !got[n].Identical(again[n]) {
 					t.Errorf("%s differs without pixel_mask", n)
 				}
 			}

@@ -109,7 +109,7 @@ func TestMLMTiedDecoder(t *testing.T) {
 	opts := BuildOptions{Heads: []Head{HeadMLM}}
 	a := runModel(t, tied, mustWeights(t, withoutDecoder), tinyInputs(tied, 13), opts)
 	b := runModel(t, untied, mustWeights(t, raw), tinyInputs(untied, 13), opts)
-	if !identical(a["mlm.logits"], b["mlm.logits"]) {
+	if !a["mlm.logits"].Identical(b["mlm.logits"]) {
 		t.Error("tied and copied decoders give different logits")
 	}
 	m, err := Build(untied, BuildOptions{Batch: 2, TextLen: 6, Heads: []Head{HeadMLM}})

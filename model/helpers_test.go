@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
@@ -138,18 +137,4 @@ func sortedNames(m map[string]*graph.Tensor) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// identical reports whether two results hold the same values bit for bit.
-func identical(a, b *graph.Tensor) bool {
-	if a == nil || b == nil || !a.Shape.Equal(b.Shape) || a.DType != b.DType {
-		return false
-	}
-	x, y := a.Float64s(), b.Float64s()
-	for i := range x {
-		if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
-			return false
-		}
-	}
-	return true
 }

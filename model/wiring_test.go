@@ -63,7 +63,7 @@ func TestWiringExplicitDefault(t *testing.T) {
 	a := runModel(t, cfg, weights, tinyInputs(cfg, 2), opts)
 	b := runModel(t, reread, weights, tinyInputs(cfg, 2), opts)
 	for _, n := range sortedNames(a) {
-		if !identical(a[n], b[n]) {
+		if !a[n].Identical(b[n]) {
 			t.Errorf("%s differs", n)
 		}
 	}
@@ -98,7 +98,7 @@ func TestWiringShiftedEqualsTruncatedTowers(t *testing.T) {
 		t.Error("text layer 4 ran although nothing reads it")
 	}
 	for _, n := range sortedNames(a) {
-		if !identical(a[n], b[n]) {
+		if !a[n].Identical(b[n]) {
 			t.Errorf("%s differs", n)
 		}
 	}
@@ -114,12 +114,12 @@ func TestWiringPerLayerSources(t *testing.T) {
 	ra := runModel(t, a, w, tinyInputs(a, 6), opts)
 	rb := runModel(t, b, w, tinyInputs(b, 6), opts)
 	for _, n := range []string{"model.hidden_states.cross.0.text", "model.hidden_states.cross.0.image", "model.hidden_states.text.1", "model.hidden_states.image.4"} {
-		if !identical(ra[n], rb[n]) {
+		if !ra[n].Identical(rb[n]) {
 			t.Errorf("%s differs", n)
 		}
 	}
 	for _, n := range []string{"model.hidden_states.cross.1.text", "model.hidden_states.cross.1.image", "model.pooler_output"} {
-		if identical(ra[n], rb[n]) {
+		if ra[n].Identical(rb[n]) {
 			t.Errorf("%s does not depend on the layer-1 sources", n)
 		}
 	}

@@ -75,7 +75,7 @@ func runDeterminism(t *testing.T, b graph.Backend) {
 			}
 			for run := 1; run < 3; run++ {
 				for k := range outs {
-					if !sameBits(results[0][k], results[run][k]) {
+					if !results[0][k].Identical(results[run][k]) {
 						t.Errorf("output %d (%s) differs between run 0 and run %d", k, outs[k].Op().Name(), run)
 					}
 				}

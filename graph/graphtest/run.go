@@ -127,7 +127,7 @@ func checkForward(t *testing.T, b graph.Backend, c *opCase, dt graph.DType) {
 		compareTensor(t, fmt.Sprintf("output %d", i), o, got[i], want[i], tol)
 	}
 	for i, n := range nodes {
-		if !sameBits(in[n], kept[n]) {
+		if !in[n].Identical(kept[n]) {
 			t.Errorf("Run modified its argument %q", c.args[i].name)
 		}
 	}
@@ -253,32 +253,6 @@ func relErr(got, want []float64, floor float64) float64 {
 		}
 	}
 	return worst / scale
-}
-
-// sameBits reports whether two tensors hold identical bits.
-func sameBits(a, b *graph.Tensor) bool {
-	if a.DType != b.DType || !a.Shape.Equal(b.Shape) || a.Len() != b.Len() {
-		return false
-	}
-	switch x := a.Data.(type) {
-	case []float32:
-		y := b.Data.([]float32)
-		for i := range x {
-			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
-				return false
-			}
-		}
-		return true
-	case []float64:
-		y := b.Data.([]float64)
-		for i := range x {
-			if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return fmt.Sprint(a.Data) == fmt.Sprint(b.Data)
 }
 
 // checkAlloc checks that Alloc gives zeroed tensors of the asked dtype and shape.
