@@ -11,13 +11,13 @@ func castKernel(e *env, in, out *value) kernel {
 	src, dst := in.dtype, out.dtype
 	switch {
 	case src == graph.F16 && dst == graph.F32:
-		return newMap(e, in, out, 2, f16ToF32)
+		return newMap(e, in, out, 2, mapElems(graph.F16ToFloat32))
 	case src == graph.BF16 && dst == graph.F32:
-		return newMap(e, in, out, 1, bf16ToF32)
+		return newMap(e, in, out, 1, mapElems(graph.BF16ToFloat32))
 	case src == graph.F32 && dst == graph.F16:
-		return newMap(e, in, out, 4, f32ToF16)
+		return newMap(e, in, out, 4, mapElems(graph.Float32ToF16))
 	case src == graph.F32 && dst == graph.BF16:
-		return newMap(e, in, out, 2, f32ToBF16)
+		return newMap(e, in, out, 2, mapElems(graph.Float32ToBF16))
 	}
 	switch src {
 	case graph.F32:

@@ -335,26 +335,11 @@ func toBool[S number](x []S, y []bool) {
 	}
 }
 
-func f16ToF32(x []uint16, y []float32) {
-	for i, v := range x {
-		y[i] = graph.F16ToFloat32(v)
-	}
-}
-
-func bf16ToF32(x []uint16, y []float32) {
-	for i, v := range x {
-		y[i] = graph.BF16ToFloat32(v)
-	}
-}
-
-func f32ToF16(x []float32, y []uint16) {
-	for i, v := range x {
-		y[i] = graph.Float32ToF16(v)
-	}
-}
-
-func f32ToBF16(x []float32, y []uint16) {
-	for i, v := range x {
-		y[i] = graph.Float32ToBF16(v)
+// mapElems returns a kernel body applying conv to each element (the half-float conversions).
+func mapElems[S, D any](conv func(S) D) func(x []S, y []D) {
+	return func(x []S, y []D) {
+		for i, v := range x {
+			y[i] = conv(v)
+		}
 	}
 }
