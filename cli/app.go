@@ -1,8 +1,13 @@
 // Package cli is the bt command line: one file per command, each adding itself to the app with
-// register in an init function, so that commands can be written independently.
+// register in an init function, so that commands can be written independently. Main runs the app
+// the way a user meets it: flags anywhere on the line, an unknown command answered with the
+// nearest ones, errors on stderr, exit codes 0 (ok), 1 (failure) and 2 (usage).
 package cli
 
 import (
+	"fmt"
+	"io"
+	"runtime"
 	"sort"
 
 	"github.com/urfave/cli/v2"
@@ -10,6 +15,11 @@ import (
 
 // Version is the bt version, set at build time with -ldflags "-X github.com/bridgetower-go/bt/cli.Version=...".
 var Version = "0.1.0-dev"
+
+// versionString is what both `bt version` and `bt --version` print.
+func versionString() string {
+	return fmt.Sprintf("bt %s (%s, %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
 
 var commands []*cli.Command
 
@@ -20,12 +30,46 @@ func register(c *cli.Command) { commands = append(commands, c) }
 func NewApp() *cli.App {
 	cmds := append([]*cli.Command(nil), commands...)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
+	setUsageErrors(cmds)
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionString()) }
 	return &cli.App{
-		Name:    "bt",
-		Usage:   "BridgeTower vision-language model: inference and fine-tuning on Metal and the CPU",
-		Version: Version,
-		// Flags must come before positional arguments (urfave/cli v2 stops at the first one).
+		Name:                 "bt",
+		Usage:                "BridgeTower vision-language model: inference and fine-tuning on Metal and the CPU",
+		Version:              Version,
 		Commands:             cmds,
 		EnableBashCompletion: true,
+		OnUsageError:         onUsageError,
+		// Errors are printed once, by Main, with the exit code of their kind.
+		ExitErrHandler: func(*cli.Context, error) {},
 	}
+}
+
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = onUsageError
+		}
+		setUsageErrors(c.Subcommands)
+	}
+}
+
+// Main runs bt with args (args[0] is the program name), printing results on stdout and errors
+// on stderr, and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	app := NewApp()
+	app.Writer, app.ErrWriter = stdout, stderr
+	if err := checkCommand(app, args); err != nil {
+		fmt.Fprintln(stderr, "bt:", err)
+		return ExitCode(err)
+	}
+	args = reorderArgs(app, args)
+	if err := checkRequired(app, args); err != nil {
+		fmt.Fprintln(stderr, "bt:", err)
+		return ExitCode(err)
+	}
+	err := app.Run(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "bt:", err)
+	}
+	return ExitCode(err)
 }

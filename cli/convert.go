@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,12 +38,15 @@ func init() {
 
 func runConvert(c *cli.Context) error {
 	if c.NArg() != 2 {
-		return fmt.Errorf("convert: want IN and OUTDIR, got %d arguments (flags go before them)", c.NArg())
+		return usagef("convert: want IN and OUTDIR, got %d arguments", c.NArg())
 	}
 	in, outDir := c.Args().Get(0), c.Args().Get(1)
 	dtype, err := graph.ParseDType(c.String("dtype"))
 	if err != nil || !dtype.IsFloat() {
-		return fmt.Errorf("convert: --dtype %q: want f32, f16, bf16 or f64", c.String("dtype"))
+		return usagef("convert: --dtype %q: want f32, f16, bf16 or f64", c.String("dtype"))
+	}
+	if err := checkConvertOutput(in, outDir, c.String("config")); err != nil {
+		return fmt.Errorf("convert: %w", err)
 	}
 	ck, err := checkpoint.Load(in)
 	if err != nil {
@@ -100,4 +104,32 @@ func castFloat(t *graph.Tensor, dtype graph.DType) (*graph.Tensor, error) {
 		return t, nil
 	}
 	return graph.Convert(t, dtype)
+}
+
+// checkConvertOutput refuses, before loading anything, an OUTDIR whose model.safetensors or
+// config.json would overwrite the input checkpoint or its config.
+func checkConvertOutput(in, outDir, cfgFlag string) error {
+	if _, err := os.Stat(in); err != nil {
+		return usagef("IN %s: %v", in, errors.Unwrap(err))
+	}
+	st, err := os.Stat(outDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return checkOutputDir("OUTDIR", outDir)
+	}
+	if err != nil {
+		return fmt.Errorf("OUTDIR %s: %w", outDir, err)
+	}
+	if !st.IsDir() {
+		return usagef("OUTDIR %s exists and is not a directory", outDir)
+	}
+	inputs := []string{in, cfgFlag}
+	if ist, err := os.Stat(in); err == nil && !ist.IsDir() {
+		inputs = append(inputs, filepath.Join(filepath.Dir(in), "config.json"))
+	}
+	for _, name := range []string{"model.safetensors", "config.json"} {
+		if err := checkOutput("OUTDIR", filepath.Join(outDir, name), inputs...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -47,20 +46,31 @@ func init() {
 
 func runForward(c *cli.Context) error {
 	if c.NArg() != 0 {
-		return fmt.Errorf("forward: unexpected arguments %v (every input is a flag)", c.Args().Slice())
+		return usagef("forward: unexpected arguments %v (every input is a flag)", c.Args().Slice())
 	}
 	dtype, err := graph.ParseDType(c.String("dtype"))
 	if err != nil || (dtype != graph.F32 && dtype != graph.F64) {
-		return fmt.Errorf("forward: --dtype %q: want f32 or f64", c.String("dtype"))
+		return usagef("forward: --dtype %q: want f32 or f64", c.String("dtype"))
 	}
 	backend, err := forwardBackend(c.String("device"))
 	if err != nil {
 		return err
 	}
 	dir := c.Path("model")
-	cfg, err := model.LoadConfig(filepath.Join(dir, "config.json"))
+	if err := checkInputFile("--inputs", c.Path("inputs")); err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	if ref := c.Path("reference"); ref != "" {
+		if err := checkInputFile("--reference", ref); err != nil {
+			return fmt.Errorf("forward: %w", err)
+		}
+	}
+	if err := checkOutput("--output", c.Path("output"), dir, c.Path("inputs"), c.Path("reference")); err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	cfg, err := loadModelConfig("--model", dir)
 	if err != nil {
-		return fmt.Errorf("forward: --model: %w", err)
+		return fmt.Errorf("forward: %w", err)
 	}
 	weights, err := model.OpenWeights(dir)
 	if err != nil {
@@ -123,7 +133,7 @@ func forwardBackend(device string) (graph.Backend, error) {
 	case "auto", "cpu":
 		return cpu.New(cpu.Options{}), nil
 	}
-	return nil, fmt.Errorf("forward: --device %q is not available in this build (cpu, auto)", device)
+	return nil, usagef("forward: --device %q is not available in this build (cpu, auto)", device)
 }
 
 // forwardHeads resolves --heads: a list, "none", or "auto" (every head with weights in the

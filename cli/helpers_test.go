@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
@@ -13,11 +15,20 @@ import (
 // stdout and stderr together.
 func runBT(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	app := NewApp()
-	var out bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &out
-	err := app.Run(append([]string{"bt"}, args...))
-	return out.String(), err
+	out, errOut, code := runMain(t, args...)
+	if code != ExitOK {
+		return out + errOut, errors.New(strings.TrimPrefix(strings.TrimSpace(errOut), "bt: "))
+	}
+	return out + errOut, nil
+}
+
+// runMain runs bt as the binary does (Main: argument reordering, exit codes) and returns stdout,
+// stderr and the exit code.
+func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(append([]string{"bt"}, args...), &out, &errOut)
+	return out.String(), errOut.String(), code
 }
 
 // numcmpDiff is max|a-b| relative to max|ref|.

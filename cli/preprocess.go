@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -41,41 +40,25 @@ func init() {
 
 func runPreprocess(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return fmt.Errorf("preprocess: no images given (flags go before the images)")
+		return usagef("preprocess: no images given")
 	}
-	cfg := imageproc.DefaultConfig()
-	if dir := c.Path("model"); dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			return fmt.Errorf("preprocess: --model: %w", err)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("preprocess: --model %s is not a directory", dir)
-		}
-		if cfg, err = imageproc.LoadConfig(dir); err != nil {
+	paths := c.Args().Slice()
+	for _, p := range paths {
+		if err := checkInputFile("image", p); err != nil {
 			return fmt.Errorf("preprocess: %w", err)
 		}
 	}
-	if c.IsSet("size") {
-		if c.Int("size") <= 0 {
-			return fmt.Errorf("preprocess: --size must be positive, got %d", c.Int("size"))
-		}
-		cfg.ShortestEdge = c.Int("size")
-	}
-	if c.Bool("no-crop") {
-		cfg.DoCenterCrop = false
-	}
-	if c.IsSet("max-pixels") {
-		if c.Int64("max-pixels") <= 0 {
-			return fmt.Errorf("preprocess: --max-pixels must be positive, got %d", c.Int64("max-pixels"))
-		}
-		cfg.MaxPixels = c.Int64("max-pixels")
-	}
-	if err := cfg.Validate(); err != nil {
+	if err := checkOutput("--output", c.Path("output"), append([]string{c.Path("model"), c.Path("tokenizer")}, paths...)...); err != nil {
 		return fmt.Errorf("preprocess: %w", err)
 	}
-	paths := c.Args().Slice()
-	text, err := textInputs(c, len(paths))
+	cfg, modelSize, err := preprocessConfig(c)
+	if err != nil {
+		return err
+	}
+	if !cfg.DoCenterCrop && c.Bool("no-crop") {
+		fmt.Fprintln(c.App.ErrWriter, "bt: preprocess: note: without the center crop the images keep their aspect ratio, so pixel_values are not square; bt forward needs S×S images")
+	}
+	text, err := textInputs(c, len(paths), modelSize.maxText)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ var textFlags = []cli.Flag{
 
 // textInputs tokenizes --text for n images into input_ids and attention_mask (I64 [B,T]), or
 // returns nil when no text is given.
-func textInputs(c *cli.Context, n int) (map[string]*graph.Tensor, error) {
+// maxText bounds --max-length (the model's position limit; 0: the tokenizer's or maxTextCap).
+func textInputs(c *cli.Context, n, maxText int) (map[string]*graph.Tensor, error) {
 	texts := c.StringSlice("text")
 	if len(texts) == 0 {
 		for _, f := range []string{"tokenizer", "max-length"} {
@@ -56,7 +57,10 @@ func textInputs(c *cli.Context, n int) (map[string]*graph.Tensor, error) {
 	opt := tokenizer.Options{Padding: tokenizer.PadLongest}
 	if m := c.Int("max-length"); c.IsSet("max-length") {
 		if m < 2 {
-			return nil, fmt.Errorf("preprocess: --max-length %d: want at least 2 (room for <s> and </s>)", m)
+			return nil, usagef("preprocess: --max-length %d: want at least 2 (room for <s> and </s>)", m)
+		}
+		if err := checkMaxLength("preprocess", m, maxText, tok); err != nil {
+			return nil, err
 		}
 		opt.MaxLength, opt.Padding = m, tokenizer.PadMaxLength
 	}
@@ -69,4 +73,24 @@ func textInputs(c *cli.Context, n int) (map[string]*graph.Tensor, error) {
 		return nil, fmt.Errorf("preprocess: %w", err)
 	}
 	return map[string]*graph.Tensor{"input_ids": ids, "attention_mask": mask}, nil
+}
+
+// maxTextCap bounds --max-length when neither the model nor the tokenizer gives a limit.
+const maxTextCap = 65536
+
+// checkMaxLength refuses a --max-length beyond the model's position limit (maxText > 0), else
+// beyond the tokenizer's model_max_length, else beyond maxTextCap: the padded batch is
+// allocated from it.
+func checkMaxLength(cmd string, m, maxText int, tok *tokenizer.Tokenizer) error {
+	limit, what := maxText, "the model's position embeddings allow"
+	if limit <= 0 && tok != nil && tok.ModelMaxLength() > 0 && tok.ModelMaxLength() < maxTextCap {
+		limit, what = tok.ModelMaxLength(), "the tokenizer's model_max_length is"
+	}
+	if limit <= 0 {
+		limit, what = maxTextCap, "bt's limit is"
+	}
+	if m > limit {
+		return usagef("%s: --max-length %d is too long: %s %d", cmd, m, what, limit)
+	}
+	return nil
 }

@@ -44,7 +44,7 @@ type tokenizeOutput struct {
 
 func runTokenize(c *cli.Context) error {
 	if c.NArg() != 0 {
-		return fmt.Errorf("tokenize: unexpected arguments %v (texts come from stdin)", c.Args().Slice())
+		return usagef("tokenize: unexpected arguments %v (texts come from stdin)", c.Args().Slice())
 	}
 	tok, err := tokenizer.Load(c.Path("tokenizer"))
 	if err != nil {
@@ -52,7 +52,10 @@ func runTokenize(c *cli.Context) error {
 	}
 	opt := tokenizer.Options{NoSpecialTokens: c.Bool("no-special"), MaxLength: c.Int("max-length")}
 	if opt.MaxLength < 0 {
-		return fmt.Errorf("tokenize: --max-length %d is negative", opt.MaxLength)
+		return usagef("tokenize: --max-length %d is negative", opt.MaxLength)
+	}
+	if err := checkMaxLength("tokenize", opt.MaxLength, 0, tok); err != nil {
+		return err
 	}
 	if opt.MaxLength > 0 && !c.Bool("no-padding") {
 		opt.Padding = tokenizer.PadMaxLength
@@ -124,6 +127,9 @@ func tokenizeLine(tok *tokenizer.Tokenizer, enc *json.Encoder, s string, line in
 		return fmt.Errorf("tokenize: stdin line %d: %w", line, err)
 	}
 	o := tokenizeOutput{IDs: e.IDs, Tokens: e.Tokens}
+	if o.IDs == nil { // an empty text has no tokens: [] in JSON, not null
+		o.IDs, o.Tokens = []int{}, []string{}
+	}
 	if opt.Padding != tokenizer.NoPadding {
 		o.AttentionMask = e.AttentionMask
 	}

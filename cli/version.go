@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/urfave/cli/v2"
 )
@@ -12,7 +11,7 @@ func init() {
 		Name:  "version",
 		Usage: "print the bt version, Go version and platform",
 		Action: func(c *cli.Context) error {
-			_, err := fmt.Fprintf(c.App.Writer, "bt %s (%s, %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintln(c.App.Writer, versionString())
 			return err
 		},
 	})

@@ -345,5 +345,14 @@ func (c *Config) decodeLabels() error {
 	return nil
 }
 
+// ModelType is the config's model_type ("bridgetower" for BridgeTower checkpoints; "" when absent).
+func (c *Config) ModelType() string {
+	var s string
+	if raw, ok := c.raw["model_type"]; ok {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
+
 // NumLabels is the number of classes in ID2Label (HF's num_labels).
 func (c *Config) NumLabels() int { return len(c.ID2Label) }

@@ -2,15 +2,11 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/bridgetower-go/bt/cli"
 )
 
 func main() {
-	if err := cli.NewApp().Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "bt:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Main(os.Args, os.Stdout, os.Stderr))
 }

@@ -74,6 +74,9 @@ func (c Config) crop() (int, int) {
 	return h, w
 }
 
+// CropSize is the center crop's height and width (crop_size, defaulting to the shortest edge).
+func (c Config) CropSize() (h, w int) { return c.crop() }
+
 // Validate reports the first option that cannot work.
 func (c Config) Validate() error {
 	if c.DoResize && c.ShortestEdge <= 0 {

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bridgetower-go/bt/internal/golden"
+)
+
+// TestFlagsAnywhere: flags after positional arguments are parsed (urfave/cli v2 alone ignores
+// them), values that look like flags after -- stay positional.
+func TestFlagsAnywhere(t *testing.T) {
+	app := NewApp()
+	for _, c := range []struct{ in, want string }{
+		{"bt preprocess a.png -o out.st", "bt preprocess -o out.st a.png"},
+		{"bt preprocess a.png b.png --size 64 --no-crop -o x", "bt preprocess --size 64 --no-crop -o x a.png b.png"},
+		{"bt preprocess --size=64 a.png -o x", "bt preprocess --size=64 -o x a.png"},
+		{"bt convert in out --dtype f16", "bt convert --dtype f16 in out"},
+		{"bt convert in -- -out", "bt convert -- in -out"},
+		{"bt tokenize --max-length 8 --jsonl", "bt tokenize --max-length 8 --jsonl"},
+		{"bt --help", "bt --help"},
+		{"bt nosuch a -b", "bt nosuch a -b"},
+	} {
+		got := strings.Join(reorderArgs(app, strings.Fields(c.in)), " ")
+		if got != c.want {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+	// Through Main, on real files: the output flag after the image is honoured.
+	dir := t.TempDir()
+	out := filepath.Join(dir, "p.safetensors")
+	img := filepath.Join(golden.ImageCase("img03_64x64_rgb_png"), "image.png")
+	if _, stderr, code := runMain(t, "preprocess", img, "--size", "32", "-o", out); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExitCodesAndMessages: usage mistakes exit 2 with one line naming the problem; failures exit 1.
+func TestExitCodesAndMessages(t *testing.T) {
+	dir := t.TempDir()
+	m01 := golden.ModelCase("m01_add_b1_nopad")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"frwd"}, ExitUsage, `unknown command "frwd"; did you mean "forward"?`},
+		{[]string{"tokenise"}, ExitUsage, `did you mean "tokenize"?`},
+		{[]string{"forward", "--model", m01}, ExitUsage, "forward: missing --inputs, --output"},
+		{[]string{"forward", "--bogus"}, ExitUsage, "flag provided but not defined: -bogus"},
+		{[]string{"convert", m01}, ExitUsage, "want IN and OUTDIR"},
+		{[]string{"forward", "--model", m01, "--inputs", filepath.Join(dir, "none.st"), "-o", filepath.Join(dir, "o.st")}, ExitUsage, "--inputs " + filepath.Join(dir, "none.st") + ": no such file"},
+		{[]string{"forward", "--model", filepath.Join(dir, "nomodel"), "--inputs", filepath.Join(m01, "inputs.safetensors"), "-o", filepath.Join(dir, "o.st")}, ExitUsage, "--model " + filepath.Join(dir, "nomodel") + ": no such directory"},
+	} {
+		stdout, stderr, code := runMain(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") != 0 || stdout != "" {
+			t.Errorf("%v: want one line on stderr and nothing on stdout, got %q / %q", c.args, stdout, stderr)
+		}
+	}
+}
+
+// TestVersionOneString: bt version and bt --version print the same line.
+func TestVersionOneString(t *testing.T) {
+	a, _, _ := runMain(t, "version")
+	b, _, _ := runMain(t, "--version")
+	if a != b || !strings.HasPrefix(a, "bt "+Version+" (") {
+		t.Errorf("version %q, --version %q", a, b)
+	}
+}
+
+// TestOutputCheckedBeforeCompute: a missing output directory, an output that is an input, or a
+// directory given as the output file are refused before the model runs, naming the flag.
+func TestOutputCheckedBeforeCompute(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m01")
+	copyDir(t, golden.ModelCase("m01_add_b1_nopad"), m)
+	in := filepath.Join(m, "inputs.safetensors")
+	before, _ := os.ReadFile(filepath.Join(m, "model.safetensors"))
+	for _, c := range []struct{ out, want string }{
+		{filepath.Join(dir, "nodir", "o.st"), "directory " + filepath.Join(dir, "nodir") + " does not exist"},
+		{filepath.Join(m, "model.safetensors"), "would overwrite the input"},
+		{in, "would overwrite the input"},
+		{dir, "is a directory"},
+	} {
+		_, stderr, code := runMain(t, "forward", "--model", m, "--inputs", in, "--output", c.out)
+		if code != ExitUsage || !strings.Contains(stderr, "--output") || !strings.Contains(stderr, c.want) {
+			t.Errorf("--output %s: exit %d, %q; want %q", c.out, code, stderr, c.want)
+		}
+	}
+	after, _ := os.ReadFile(filepath.Join(m, "model.safetensors"))
+	if string(before) != string(after) {
+		t.Fatal("the checkpoint was modified")
+	}
+	// bt convert into the checkpoint's own directory would overwrite it.
+	if _, stderr, code := runMain(t, "convert", m, m); code != ExitUsage || !strings.Contains(stderr, "would overwrite the input") {
+		t.Errorf("convert into itself: exit %d, %q", code, stderr)
+	}
+}
+
+// TestSizesBoundedBeforeAllocating: absurd sizes are usage errors, not out-of-memory crashes.
+func TestSizesBoundedBeforeAllocating(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(golden.ImageCase("img03_64x64_rgb_png"), "image.png")
+	m01 := golden.ModelCase("m01_add_b1_nopad")
+	out := filepath.Join(dir, "o.st")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"preprocess", "--size", "100000", "-o", out, img}, "over the decoder's limit"},
+		{[]string{"preprocess", "--model", m01, "--size", "100", "-o", out, img}, "takes 32×32 images"},
+		{[]string{"preprocess", "--model", m01, "--no-crop", "-o", out, img}, "--no-crop"},
+		{[]string{"preprocess", "--tokenizer", robertaDir(t), "--text", "hi", "--max-length", "1000000000", "-o", out, img}, "--max-length 1000000000 is too long"},
+	} {
+		_, stderr, code := runMain(t, c.args...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args, code, stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output was written")
+	}
+	// With --model, the model's own image size is used (m01: 32 px, not the default 288).
+	if _, stderr, code := runMain(t, "preprocess", "--model", m01, "-o", out, img); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := golden.Tensors(t, out)["pixel_values"].Shape.String(); got != "[1 3 32 32]" {
+		t.Errorf("pixel_values %s, want [1 3 32 32]", got)
+	}
+}
+
+// TestConfigErrorsNameTheFile: a bad field or a foreign model_type names config.json's path.
+func TestConfigErrorsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m")
+	copyDir(t, golden.ModelCase("m01_add_b1_nopad"), m)
+	cfgPath := filepath.Join(m, "config.json")
+	orig, _ := os.ReadFile(cfgPath)
+	for _, c := range []struct{ from, to, want string }{
+		{`"link_tower_type": "add"`, `"link_tower_type": "foo"`, `link_tower_type "foo" is unknown`},
+		{`"model_type": "bridgetower"`, `"model_type": "bert"`, `model_type is "bert", want "bridgetower"`},
+	} {
+		bad := strings.Replace(string(orig), c.from, c.to, 1)
+		if bad == string(orig) {
+			t.Fatalf("%s not in config.json", c.from)
+		}
+		if err := os.WriteFile(cfgPath, []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := runMain(t, "forward", "--model", m, "--inputs", filepath.Join(m, "inputs.safetensors"), "-o", filepath.Join(dir, "o.st"))
+		if code != ExitFailure || !strings.Contains(stderr, cfgPath) || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s: exit %d, %q; want the path and %q", c.to, code, stderr, c.want)
+		}
+	}
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
