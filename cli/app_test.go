@@ -181,3 +181,17 @@ func copyDir(t *testing.T, src, dst string) {
 		}
 	}
 }
+
+// TestTokenizeEmptyAndBadJSON: an empty text gives "ids": [] (not null); a JSONL line of the wrong
+// type is described in JSON's terms, without Go type names.
+func TestTokenizeEmptyAndBadJSON(t *testing.T) {
+	dir := robertaDir(t)
+	out, err := runTokenizeCmd(t, "{\"text\": \"\"}\n", "--tokenizer", dir, "--jsonl", "--no-special")
+	if err != nil || !strings.Contains(out, `"ids":[]`) || !strings.Contains(out, `"tokens":[]`) {
+		t.Errorf("empty text: %q, %v", out, err)
+	}
+	_, err = runTokenizeCmd(t, "{\"text\": 5}\n", "--tokenizer", dir, "--jsonl")
+	if err == nil || !strings.Contains(err.Error(), `line 1: field "text": want a string, got a JSON number`) || strings.Contains(err.Error(), "Go ") {
+		t.Errorf("bad JSONL: %v", err)
+	}
+}

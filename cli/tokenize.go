@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/bridgetower-go/bt/internal/jsonerr"
 	"github.com/bridgetower-go/bt/model/tokenizer"
 )
 
@@ -107,7 +108,7 @@ func tokenizeLine(tok *tokenizer.Tokenizer, enc *json.Encoder, s string, line in
 		}
 		dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 		if err := dec.Decode(&in); err != nil {
-			return fmt.Errorf("tokenize: stdin line %d: invalid JSON: %v", line, err)
+			return fmt.Errorf("tokenize: stdin line %d: %s", line, jsonerr.Describe(err))
 		}
 		if in.Text == nil {
 			return fmt.Errorf("tokenize: stdin line %d: no \"text\" field", line)

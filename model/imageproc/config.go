@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/bridgetower-go/bt/internal/jsonerr"
 )
 
 // CLIP's normalisation constants (transformers OPENAI_CLIP_MEAN / OPENAI_CLIP_STD).
@@ -187,7 +189,7 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	c := DefaultConfig()
 	var hf hfPreprocessorConfig
 	if err := json.Unmarshal(data, &hf); err != nil {
-		return c, fmt.Errorf("imageproc: %s: %w", name, err)
+		return c, fmt.Errorf("imageproc: %s: %s", name, jsonerr.Describe(err))
 	}
 	fail := func(field, format string, args ...any) (Config, error) {
 		return c, fmt.Errorf("imageproc: %s: field %q: %s", name, field, fmt.Sprintf(format, args...))

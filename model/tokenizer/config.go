@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+
+	"github.com/bridgetower-go/bt/internal/jsonerr"
 )
 
 // specialRoles are transformers' SPECIAL_TOKENS_ATTRIBUTES in order, with RobertaTokenizer's
@@ -50,7 +52,7 @@ func readConfig(dir string) (dirConfig, error) {
 		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(data, &m); err != nil {
-			return cfg, fmt.Errorf("tokenizer: %s: %w", path, err)
+			return cfg, fmt.Errorf("tokenizer: %s: %s", path, jsonerr.Describe(err))
 		}
 		if err := cfg.apply(m); err != nil {
 			return cfg, fmt.Errorf("tokenizer: %s: %w", path, err)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/bridgetower-go/bt/internal/jsonerr"
 )
 
 // Load reads a tokenizer directory (a Hugging Face model snapshot): tokenizer.json if present,
@@ -99,7 +101,7 @@ func LoadTokenizerJSON(path string) (*Tokenizer, error) {
 	}
 	var f tokenizerJSON
 	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
+		return nil, fmt.Errorf("tokenizer: %s: %s", path, jsonerr.Describe(err))
 	}
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("tokenizer: %s: "+format, append([]any{path}, a...)...)
@@ -252,7 +254,7 @@ func ReadVocabJSON(path string) (map[string]int, error) {
 	}
 	var v map[string]int
 	if err := json.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
+		return nil, fmt.Errorf("tokenizer: %s: %s", path, jsonerr.Describe(err))
 	}
 	return v, nil
 }

@@ -88,7 +88,7 @@ func TestLoadErrors(t *testing.T) {
 		{"missing dir", filepath.Join(t.TempDir(), "nope"), []string{"no such file", "nope"}},
 		{"not a dir", notDir, []string{"not a directory"}},
 		{"empty dir", t.TempDir(), []string{"neither tokenizer.json nor vocab.json + merges.txt"}},
-		{"bad json", writeFiles(t, map[string][]byte{"tokenizer.json": []byte(`{"model": `)}), []string{"tokenizer.json", "unexpected end"}},
+		{"bad json", writeFiles(t, map[string][]byte{"tokenizer.json": []byte(`{"model": `)}), []string{"tokenizer.json", "the document ends early"}},
 		{"wordpiece", writeFiles(t, map[string][]byte{"tokenizer.json": []byte(`{"model": {"type": "WordPiece", "vocab": {}}}`)}), []string{"model.type \"WordPiece\""}},
 		{"normalizer", writeFiles(t, map[string][]byte{"tokenizer.json": []byte(strings.Replace(good, `"normalizer":null`, `"normalizer":{"type":"NFC"}`, 1))}), []string{"normalizer"}},
 		{"bert post", writeFiles(t, map[string][]byte{"tokenizer.json": []byte(strings.Replace(good, `"RobertaProcessing"`, `"TemplateProcessing"`, 1))}), []string{"post_processor", "TemplateProcessing"}},
