@@ -11,6 +11,8 @@ import (
 	"sort"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/bridgetower-go/bt/internal/progress"
 )
 
 // Version is the bt version, set at build time with -ldflags "-X github.com/bridgetower-go/bt/cli.Version=...".
@@ -39,6 +41,13 @@ func NewApp() *cli.App {
 		Commands:             cmds,
 		EnableBashCompletion: true,
 		OnUsageError:         onUsageError,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress or spinners on stderr (they only appear on a terminal anyway)"},
+		},
+		Before: func(c *cli.Context) error {
+			progress.Quiet = c.Bool("quiet")
+			return nil
+		},
 		// Errors are printed once, by Main, with the exit code of their kind.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +23,8 @@ func TestFlagsAnywhere(t *testing.T) {
 		{"bt tokenize --max-length 8 --jsonl", "bt tokenize --max-length 8 --jsonl"},
 		{"bt --help", "bt --help"},
 		{"bt nosuch a -b", "bt nosuch a -b"},
+		{"bt convert in out --quiet", "bt --quiet convert in out"},
+		{"bt -q convert -q in out", "bt -q -q convert in out"},
 	} {
 		got := strings.Join(reorderArgs(app, strings.Fields(c.in)), " ")
 		if got != c.want {
@@ -193,5 +196,38 @@ func TestTokenizeEmptyAndBadJSON(t *testing.T) {
 	_, err = runTokenizeCmd(t, "{\"text\": 5}\n", "--tokenizer", dir, "--jsonl")
 	if err == nil || !strings.Contains(err.Error(), `line 1: field "text": want a string, got a JSON number`) || strings.Contains(err.Error(), "Go ") {
 		t.Errorf("bad JSONL: %v", err)
+	}
+}
+
+// TestCompletion: the scripts parse in their shell, and the candidates they ask bt for are the
+// commands and, after a command, its flags.
+func TestCompletion(t *testing.T) {
+	script, _, code := runMain(t, "completion", "bash")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		cmd := exec.Command(bash, "-n")
+		cmd.Stdin = strings.NewReader(script)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("bash -n: %v: %s", err, out)
+		}
+	}
+	// urfave/cli reads the line being completed from os.Args, as it is in the bt binary.
+	defer func(a []string) { os.Args = a }(os.Args)
+	os.Args = []string{"bt", "--generate-bash-completion"}
+	cmds, _, _ := runMain(t, "--generate-bash-completion")
+	for _, want := range []string{"forward\n", "convert\n", "completion\n"} {
+		if !strings.Contains(cmds, want) {
+			t.Errorf("command candidates %q lack %q", cmds, want)
+		}
+	}
+	os.Args = []string{"bt", "forward", "--mo", "--generate-bash-completion"}
+	flags, _, _ := runMain(t, "forward", "--mo", "--generate-bash-completion")
+	if !strings.Contains(flags, "--model") {
+		t.Errorf("flag candidates %q lack --model", flags)
+	}
+	if _, stderr, code := runMain(t, "completion", "tcsh"); code != ExitUsage || !strings.Contains(stderr, `unknown shell "tcsh"`) {
+		t.Errorf("tcsh: exit %d, %q", code, stderr)
 	}
 }

@@ -28,6 +28,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 	if cmd == nil {
 		return args
 	}
+	cmdAt := len(out)
 	out = append(out, args[i])
 	i++
 	for i < len(args) {
@@ -40,7 +41,13 @@ func reorderArgs(app *cli.App, args []string) []string {
 		i++
 	}
 	takes := flagArity(cmd)
-	var flags, pos []string
+	global := map[string]bool{}
+	for _, f := range app.Flags {
+		for _, n := range f.Names() {
+			global[n] = true
+		}
+	}
+	var flags, pos, hoisted []string
 	dashed := false
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -50,8 +57,12 @@ func reorderArgs(app *cli.App, args []string) []string {
 			dashed = true
 			i = len(args)
 		case len(a) > 1 && a[0] == '-' && !isNumber(a):
-			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
+			if _, own := takes[name]; !own && global[name] { // bt's own flags (--quiet) anywhere
+				hoisted = append(hoisted, a)
+				continue
+			}
+			flags = append(flags, a)
 			if strings.Contains(name, "=") {
 				continue
 			}
@@ -63,6 +74,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 			pos = append(pos, a)
 		}
 	}
+	out = append(out[:cmdAt], append(hoisted, out[cmdAt:]...)...)
 	out = append(out, flags...)
 	if dashed || startsWithDash(pos) {
 		out = append(out, "--")

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/progress"
 	"github.com/bridgetower-go/bt/model"
 	"github.com/bridgetower-go/bt/model/checkpoint"
 	"github.com/bridgetower-go/bt/model/safetensors"
@@ -48,6 +49,8 @@ func runConvert(c *cli.Context) error {
 	if err := checkConvertOutput(in, outDir, c.String("config")); err != nil {
 		return fmt.Errorf("convert: %w", err)
 	}
+	spin := progress.Start(c.App.ErrWriter, "converting "+in)
+	defer spin.Stop()
 	ck, err := checkpoint.Load(in)
 	if err != nil {
 		return fmt.Errorf("convert: %w", err)
@@ -90,6 +93,7 @@ func runConvert(c *cli.Context) error {
 	if err := cfg.SaveConfig(filepath.Join(outDir, "config.json")); err != nil {
 		return fmt.Errorf("convert: %w", err)
 	}
+	spin.Stop()
 	fmt.Fprintf(c.App.Writer, "converted %d tensors (%s, %s) to %s as %v\n", len(out), ck.Format, ck.Path, outDir, dtype)
 	if len(ck.Dropped) > 0 {
 		fmt.Fprintf(c.App.Writer, "dropped %d entries: %s\n", len(ck.Dropped), strings.Join(ck.Dropped, ", "))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/progress"
 	"github.com/bridgetower-go/bt/model"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
@@ -100,7 +101,9 @@ func runForward(c *cli.Context) error {
 			opts.Losses = append(opts.Losses, h)
 		}
 	}
+	spin := progress.Start(c.App.ErrWriter, "running "+dir+" on "+backend.Name())
 	outs, err := model.Forward(context.Background(), backend, cfg, weights, inputs, opts)
+	spin.Stop()
 	if err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}

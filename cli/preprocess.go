@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/progress"
 	"github.com/bridgetower-go/bt/model/imageproc"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
@@ -62,6 +63,8 @@ func runPreprocess(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	spin := progress.Start(c.App.ErrWriter, fmt.Sprintf("preprocessing %d image(s)", len(paths)))
+	defer spin.Stop()
 	imgs := make([]*imageproc.Image, len(paths))
 	for i, p := range paths {
 		img, err := imageproc.DecodeFile(p, cfg.MaxPixels)
@@ -95,6 +98,7 @@ func runPreprocess(c *cli.Context) error {
 	if err := safetensors.WriteFile(out, tensors, meta); err != nil {
 		return fmt.Errorf("preprocess: %w", err)
 	}
+	spin.Stop()
 	fmt.Fprintf(c.App.Writer, "wrote %s: pixel_values %v from %d image(s)", out, b.PixelValues.Shape, len(imgs))
 	if ids := text["input_ids"]; ids != nil {
 		fmt.Fprintf(c.App.Writer, ", input_ids %v", ids.Shape)
