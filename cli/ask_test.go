@@ -179,7 +179,7 @@ func TestAskChoicesAndScore(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &s); err != nil {
 			t.Fatal(err)
 		}
-		if s.ITM == nil || math.Abs(*s.ITM-softmax(l[2*i:2*i+2])[1]) > 1e-6 {
+		if s.ITM == nil || math.Abs(*s.ITM-softmax(l[2*i : 2*i+2])[1]) > 1e-6 {
 			t.Errorf("score %d: itm %v", i, s.ITM)
 		}
 		cos := dot(te[i*c:(i+1)*c], ie[i*c:(i+1)*c])
