@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,5 +230,40 @@ func TestCompletion(t *testing.T) {
 	}
 	if _, stderr, code := runMain(t, "completion", "tcsh"); code != ExitUsage || !strings.Contains(stderr, `unknown shell "tcsh"`) {
 		t.Errorf("tcsh: exit %d, %q", code, stderr)
+	}
+}
+
+// TestJSONSummaries: --json prints one JSON object with the summary, and forward's reference
+// comparison as rows.
+func TestJSONSummaries(t *testing.T) {
+	dir := t.TempDir()
+	m := golden.ModelCase("m01_add_b1_nopad")
+	out := filepath.Join(dir, "o.safetensors")
+	stdout, stderr, code := runMain(t, "forward", "--model", m, "--inputs", filepath.Join(m, "inputs.safetensors"), "-o", out,
+		"--reference", filepath.Join(m, "outputs.safetensors"), "--json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var f struct {
+		Output    string
+		Tensors   int
+		Heads     []string
+		Reference []refRow
+	}
+	if err := json.Unmarshal([]byte(stdout), &f); err != nil || f.Output != out || len(f.Reference) == 0 {
+		t.Fatalf("%q: %v", stdout, err)
+	}
+	for _, r := range f.Reference {
+		if !r.OK || r.MaxAbs > r.Limit {
+			t.Errorf("row %+v", r)
+		}
+	}
+	stdout, _, code = runMain(t, "convert", "--json", m, filepath.Join(dir, "conv"))
+	var cv struct {
+		Tensors int
+		Dropped []string
+	}
+	if code != ExitOK || json.Unmarshal([]byte(stdout), &cv) != nil || cv.Tensors == 0 || cv.Dropped == nil {
+		t.Errorf("convert --json: exit %d, %q", code, stdout)
 	}
 }

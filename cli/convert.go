@@ -31,6 +31,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Usage: "config.json to use (default: the one next to IN)"},
 			&cli.BoolFlag{Name: "no-check", Usage: "write the tensors even if they do not fit the config's architecture"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON summary instead of text"},
 			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "storage type of floating-point tensors: f32, f16, bf16 or f64"},
 		},
 		Action: runConvert,
@@ -94,6 +95,9 @@ func runConvert(c *cli.Context) error {
 		return fmt.Errorf("convert: %w", err)
 	}
 	spin.Stop()
+	if c.Bool("json") {
+		return printJSON(c, map[string]any{"output": outDir, "tensors": len(out), "format": ck.Format, "input": ck.Path, "dtype": dtype.String(), "dropped": append([]string{}, ck.Dropped...)})
+	}
 	fmt.Fprintf(c.App.Writer, "converted %d tensors (%s, %s) to %s as %v\n", len(out), ck.Format, ck.Path, outDir, dtype)
 	if len(ck.Dropped) > 0 {
 		fmt.Fprintf(c.App.Writer, "dropped %d entries: %s\n", len(ck.Dropped), strings.Join(ck.Dropped, ", "))

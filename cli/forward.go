@@ -39,6 +39,7 @@ func init() {
 			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: cpu (auto = cpu in this build)"},
 			&cli.PathFlag{Name: "reference", Usage: "safetensors file of reference outputs (same names) to hold the outputs against"},
 			&cli.Float64Flag{Name: "atol", Value: -1, Usage: "with --reference: absolute tolerance (default 1e-6 for f32, 1e-12 for f64)"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON summary (and the reference comparison) instead of text"},
 			&cli.Float64Flag{Name: "rtol", Value: -1, Usage: "with --reference: tolerance relative to max|ref| (default 1e-5 for f32, 1e-10 for f64)"},
 		},
 		Action: runForward,
@@ -115,12 +116,25 @@ func runForward(c *cli.Context) error {
 	if err := safetensors.WriteFile(c.Path("output"), outs, meta); err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
-	fmt.Fprintf(c.App.Writer, "wrote %d tensors to %s (heads: %s; %v on %s)\n", len(outs), c.Path("output"), strings.Join(names, ",")+orNone(names), dtype, backend.Name())
+	rows := []refRow{}
+	var refErr error
+	text := c.App.Writer
+	if c.Bool("json") {
+		text = nil
+	} else {
+		fmt.Fprintf(text, "wrote %d tensors to %s (heads: %s; %v on %s)\n", len(outs), c.Path("output"), strings.Join(names, ",")+orNone(names), dtype, backend.Name())
+	}
 	if ref := c.Path("reference"); ref != "" {
 		tol := referenceTolerance(dtype, c.Float64("atol"), c.Float64("rtol"))
-		return compareWithReference(c.App.Writer, ref, outs, tol)
+		refErr = compareWithReference(text, ref, outs, tol, &rows)
 	}
-	return nil
+	if c.Bool("json") {
+		if err := printJSON(c, map[string]any{"output": c.Path("output"), "tensors": len(outs), "heads": names,
+			"dtype": dtype.String(), "device": backend.Name(), "reference": rows}); err != nil {
+			return err
+		}
+	}
+	return refErr
 }
 
 func orNone(s []string) string {

@@ -26,9 +26,23 @@ func referenceTolerance(dtype graph.DType, atol, rtol float64) numcmp.Tolerance 
 	return tol
 }
 
+// refRow is one compared output (bt forward --json).
+type refRow struct {
+	Output string  `json:"output"`
+	MaxAbs float64 `json:"max_abs_diff"`
+	MaxRef float64 `json:"max_abs_ref"`
+	Limit  float64 `json:"limit"`
+	OK     bool    `json:"ok"`
+	Error  string  `json:"error,omitempty"`
+}
+
 // compareWithReference holds the outputs against the tensors of the same names in the reference
-// file, prints one line per compared tensor and returns an error naming those out of tolerance.
-func compareWithReference(w io.Writer, path string, outs map[string]*graph.Tensor, tol numcmp.Tolerance) error {
+// file, prints one line per compared tensor (unless w is nil), appends the rows to *rows and
+// returns an error naming those out of tolerance.
+func compareWithReference(w io.Writer, path string, outs map[string]*graph.Tensor, tol numcmp.Tolerance, rows *[]refRow) error {
+	if w == nil {
+		w = io.Discard
+	}
 	ref, err := safetensors.Open(path)
 	if err != nil {
 		return fmt.Errorf("forward: --reference: %w", err)
@@ -55,6 +69,7 @@ func compareWithReference(w io.Writer, path string, outs map[string]*graph.Tenso
 		if err != nil {
 			bad = append(bad, n)
 			fmt.Fprintf(w, "%-40s %s\n", n, err)
+			*rows = append(*rows, refRow{Output: n, Error: err.Error()})
 			continue
 		}
 		limit := tol.Limit(d.MaxRef)
@@ -64,6 +79,7 @@ func compareWithReference(w io.Writer, path string, outs map[string]*graph.Tenso
 			bad = append(bad, n)
 		}
 		fmt.Fprintf(w, "%-40s %12.3g %12.3g %12.3g  %s\n", n, d.MaxAbs, d.MaxRef, limit, verdict)
+		*rows = append(*rows, refRow{Output: n, MaxAbs: d.MaxAbs, MaxRef: d.MaxRef, Limit: limit, OK: verdict == "ok"})
 	}
 	var missing []string
 	for _, n := range ref.Names() {

@@ -34,6 +34,7 @@ func init() {
 			&cli.BoolFlag{Name: "no-crop", Usage: "skip the center crop (what HF < 4.52 did by default)"},
 			&cli.Int64Flag{Name: "max-pixels", Usage: "refuse images with more pixels (default 178956970, Pillow's bomb limit)"},
 			&cli.PathFlag{Name: "output", Aliases: []string{"o"}, Usage: "safetensors file to write", Required: true},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON summary instead of text"},
 		}, textFlags...),
 		Action: runPreprocess,
 	})
@@ -99,6 +100,13 @@ func runPreprocess(c *cli.Context) error {
 		return fmt.Errorf("preprocess: %w", err)
 	}
 	spin.Stop()
+	if c.Bool("json") {
+		shapes := map[string][]int{}
+		for k, v := range tensors {
+			shapes[k] = v.Shape
+		}
+		return printJSON(c, map[string]any{"output": out, "images": len(imgs), "tensors": shapes, "sizes_hw": b.Sizes})
+	}
 	fmt.Fprintf(c.App.Writer, "wrote %s: pixel_values %v from %d image(s)", out, b.PixelValues.Shape, len(imgs))
 	if ids := text["input_ids"]; ids != nil {
 		fmt.Fprintf(c.App.Writer, ", input_ids %v", ids.Shape)
