@@ -49,6 +49,7 @@ func Open() (*Device, error) {
 			return
 		}
 		opts := mtl.NewCompileOptions()
+		defer opts.Release()
 		opts.SetFastMathEnabled(false)
 		var nsErr foundation.Error
 		d.lib = d.dev.NewLibraryWithSourceOptionsError(shaders.Library(), opts, unsafe.Pointer(&nsErr))

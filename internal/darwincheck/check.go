@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -192,6 +193,9 @@ func checkPackage(fset *token.FileSet, p *listedPackage, byID map[string]*checke
 		if f != nil {
 			files = append(files, f)
 		}
+	}
+	if strings.HasPrefix(p.ImportPath, "github.com/progrium/darwinkit/") {
+		noteWrapAsProtocol(p.ImportPath, files)
 	}
 	conf := types.Config{
 		FakeImportC:      true,

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+	"sync"
 )
 
 // objcPath is darwinkit's Objective-C runtime package.
@@ -21,7 +22,15 @@ func lintObjcCalls(fset *token.FileSet, files []*ast.File, info *types.Info) []P
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || !isObjcFunc(info, call.Fun, "Call") || len(call.Args) < 2 || call.Ellipsis.IsValid() {
+			if !ok {
+				return true
+			}
+			if name := wrappingCallee(info, call.Fun); name != "" {
+				out = append(out, Problem{Pos: fset.Position(call.Pos()), Kind: "lint", Msg: fmt.Sprintf("darwinkit's %s passes its "+
+					"protocol argument through objc.WrapAsProtocol, which panics for a concrete XObject argument and sends a Go proxy "+
+					"for an interface one: send the selector with objc.Call and the object itself", name)})
+			}
+			if !isObjcFunc(info, call.Fun, "Call") || len(call.Args) < 2 || call.Ellipsis.IsValid() {
 				return true
 			}
 			sel, ok := call.Args[1].(*ast.CallExpr)
@@ -64,4 +73,77 @@ func isObjcFunc(info *types.Info, e ast.Expr, name string) bool {
 	}
 	obj, ok := info.Uses[id].(*types.Func)
 	return ok && obj.Name() == name && obj.Pkg() != nil && obj.Pkg().Path() == objcPath
+}
+
+// wrapsProtocol holds the darwinkit functions and methods (types.Func.FullName) whose body calls
+// objc.WrapAsProtocol: the generated bindings of every method with a protocol-typed parameter.
+var wrapsProtocol sync.Map
+
+// noteWrapAsProtocol records the functions of a darwinkit package that call objc.WrapAsProtocol.
+func noteWrapAsProtocol(pkgPath string, files []*ast.File) {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			wraps := false
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok {
+					fun := c.Fun
+					if ix, ok := fun.(*ast.IndexExpr); ok {
+						fun = ix.X
+					}
+					if sel, ok := fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "WrapAsProtocol" {
+						wraps = true
+					}
+				}
+				return !wraps
+			})
+			if wraps {
+				wrapsProtocol.Store(funcFullName(pkgPath, fd), true)
+			}
+		}
+	}
+}
+
+// funcFullName is types.Func.FullName of a declaration: "pkg.F", "(pkg.T).M" or "(*pkg.T).M".
+func funcFullName(pkgPath string, fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return pkgPath + "." + fd.Name.Name
+	}
+	t, star := fd.Recv.List[0].Type, ""
+	if s, ok := t.(*ast.StarExpr); ok {
+		t, star = s.X, "*"
+	}
+	if ix, ok := t.(*ast.IndexExpr); ok {
+		t = ix.X
+	}
+	id, _ := t.(*ast.Ident)
+	if id == nil {
+		return ""
+	}
+	return "(" + star + pkgPath + "." + id.Name + ")." + fd.Name.Name
+}
+
+// wrappingCallee returns the full name of the called darwinkit function if it wraps a protocol
+// argument with objc.WrapAsProtocol, else "".
+func wrappingCallee(info *types.Info, fun ast.Expr) string {
+	var id *ast.Ident
+	switch x := fun.(type) {
+	case *ast.SelectorExpr:
+		id = x.Sel
+	case *ast.Ident:
+		id = x
+	default:
+		return ""
+	}
+	fn, ok := info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() == nil || !strings.HasPrefix(fn.Pkg().Path(), "github.com/progrium/darwinkit/") {
+		return ""
+	}
+	if _, ok := wrapsProtocol.Load(fn.FullName()); ok {
+		return fn.FullName()
+	}
+	return ""
 }

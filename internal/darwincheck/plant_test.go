@@ -89,24 +89,30 @@ func TestPlantedErrors(t *testing.T) {
 
 // TestObjcCallLint adds a file to package metal (through the overlay) with objc.Call forms: the
 // two whose argument count differs from the selector's colons are reported, the rest are not
-// (right counts, a spread, a selector that is not a constant).
+// (right counts, a spread, a selector that is not a constant); and a darwinkit method that wraps
+// its argument with objc.WrapAsProtocol is reported, one that does not is not.
 func TestObjcCallLint(t *testing.T) {
 	root := moduleRoot(t)
 	src := `//go:build darwin && cgo
 
 package metal
 
-import "github.com/progrium/darwinkit/objc"
+import (
+	mtl "github.com/progrium/darwinkit/macos/metal"
+	"github.com/progrium/darwinkit/objc"
+)
 
-func lintFixture(o objc.Object, args []any, sel string) {
+func lintFixture(o objc.Object, args []any, sel string, enc mtl.ComputeCommandEncoderObject) {
 	objc.Call[objc.Void](o, objc.Sel("setBuffer:offset:atIndex:"), 1, 2, 3)
-	objc.Call[objc.Void](o, objc.Sel("setBuffer:offset:atIndex:"), 1, 2) // line 9: 3 colons, 2 args
+	objc.Call[objc.Void](o, objc.Sel("setBuffer:offset:atIndex:"), 1, 2) // line 12: 3 colons, 2 args
 	objc.Call[objc.Void](o, objc.Sel("commit"))
-	objc.Call[objc.Void](o, objc.Sel("commit"), 1) // line 11: 0 colons, 1 arg
+	objc.Call[objc.Void](o, objc.Sel("commit"), 1) // line 14: 0 colons, 1 arg
 	objc.Call[objc.Void](o, objc.Sel("a:b:"), args...)
 	objc.Call[objc.Void](o, objc.Sel(sel), 1)
 	const twoColons = "x:y:"
 	objc.Call[objc.Void](o, objc.Sel(twoColons), 1, 2)
+	enc.SetComputePipelineState(mtl.ComputePipelineStateObject{}) // line 19: WrapAsProtocol inside
+	enc.MemoryBarrierWithScope(mtl.BarrierScopeBuffers)
 }
 `
 	path := filepath.Join(t.TempDir(), "lint_darwin.go")
@@ -125,8 +131,11 @@ func lintFixture(o objc.Object, args []any, sel string) {
 			continue
 		}
 		got = append(got, p.Pos.Line)
+		if p.Pos.Line == 19 && !strings.Contains(p.Msg, "ComputeCommandEncoderObject).SetComputePipelineState passes its protocol argument through objc.WrapAsProtocol") {
+			t.Errorf("line 19: %v", p)
+		}
 	}
-	if len(got) != 2 || got[0] != 9 || got[1] != 11 {
-		t.Errorf("lint reported lines %v, want 9 and 11: %v", got, rep.Problems)
+	if len(got) != 3 || got[0] != 12 || got[1] != 14 || got[2] != 19 {
+		t.Errorf("lint reported lines %v, want 12, 14 and 19: %v", got, rep.Problems)
 	}
 }
