@@ -13,10 +13,13 @@ import (
 // objcPath is darwinkit's Objective-C runtime package.
 const objcPath = "github.com/progrium/darwinkit/objc"
 
-// lintObjcCalls finds calls objc.Call[T](recv, objc.Sel("a:b:"), args...) whose number of
-// arguments after the selector differs from the selector's colons: go/types accepts any count
-// (the parameter is variadic ...any), the Objective-C runtime reads garbage or crashes. Calls with
-// a spread (args...) or a selector that is not a constant string are not counted.
+// lintObjcCalls reports what go/types accepts but the Objective-C run time does not:
+//   - objc.Call[T](recv, objc.Sel("a:b:"), args...) whose number of arguments after the selector
+//     differs from the selector's colons (the parameter is variadic ...any; the callee reads
+//     garbage). Calls with a spread (args...) or a non-constant selector are not counted;
+//   - calls of darwinkit methods that pass a protocol-typed argument through objc.WrapAsProtocol
+//     (see wrapsProtocol);
+//   - a Go func passed to a darwinkit binding or to objc.Call (see makesBlocks): it becomes a block.
 func lintObjcCalls(fset *token.FileSet, files []*ast.File, info *types.Info) []Problem {
 	var out []Problem
 	for _, f := range files {
@@ -29,6 +32,17 @@ func lintObjcCalls(fset *token.FileSet, files []*ast.File, info *types.Info) []P
 				out = append(out, Problem{Pos: fset.Position(call.Pos()), Kind: "lint", Msg: fmt.Sprintf("darwinkit's %s passes its "+
 					"protocol argument through objc.WrapAsProtocol, which panics for a concrete XObject argument and sends a Go proxy "+
 					"for an interface one: send the selector with objc.Call and the object itself", name)})
+			}
+			if callee := darwinkitCallee(info, call.Fun); makesBlocks(callee) {
+				for _, a := range call.Args {
+					if tv, ok := info.Types[a]; ok && tv.Type != nil {
+						if _, isFunc := tv.Type.Underlying().(*types.Signature); isFunc {
+							out = append(out, Problem{Pos: fset.Position(a.Pos()), Kind: "lint", Msg: fmt.Sprintf("a Go func passed to "+
+								"darwinkit's %s becomes an Objective-C block (a libffi closure), and darwinkit's block callbacks crash "+
+								"on Go >= 1.25 (darwinkit#286): use a synchronous call instead", callee)})
+						}
+					}
+				}
 			}
 			if !isObjcFunc(info, call.Fun, "Call") || len(call.Args) < 2 || call.Ellipsis.IsValid() {
 				return true
@@ -146,4 +160,44 @@ func wrappingCallee(info *types.Info, fun ast.Expr) string {
 		return fn.FullName()
 	}
 	return ""
+}
+
+// darwinkitCallee returns the full name of the called function if it is darwinkit's, else "".
+func darwinkitCallee(info *types.Info, fun ast.Expr) string {
+	switch x := fun.(type) {
+	case *ast.IndexExpr:
+		fun = x.X
+	case *ast.IndexListExpr:
+		fun = x.X
+	}
+	var id *ast.Ident
+	switch x := fun.(type) {
+	case *ast.SelectorExpr:
+		id = x.Sel
+	case *ast.Ident:
+		id = x
+	default:
+		return ""
+	}
+	fn, ok := info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() == nil || !strings.HasPrefix(fn.Pkg().Path(), "github.com/progrium/darwinkit/") {
+		return ""
+	}
+	return fn.FullName()
+}
+
+// closureFuncs are the functions of darwinkit's objc package that turn a Go func into a libffi
+// closure (blocks and Go-implemented methods). objc.WithAutoreleasePool and
+// objc.SetDeallocListener also take funcs but call them through a plain cgo callback.
+var closureFuncs = map[string]bool{"Call": true, "CreateMallocBlock": true, "CreateGlobalBlock": true,
+	"AddMethod": true, "ReplaceMethod": true, "AddClassMethod": true, "ReplaceClassMethod": true}
+
+// makesBlocks reports whether a Go func passed to the named darwinkit function becomes a closure:
+// every generated binding (macos/...; a func parameter is a block) and closureFuncs.
+func makesBlocks(callee string) bool {
+	if strings.HasPrefix(callee, "github.com/progrium/darwinkit/macos/") || strings.HasPrefix(callee, "(github.com/progrium/darwinkit/macos/") {
+		return true
+	}
+	name, ok := strings.CutPrefix(callee, objcPath+".")
+	return ok && closureFuncs[name]
 }

@@ -1,6 +1,7 @@
 package darwincheck
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,7 +91,9 @@ func TestPlantedErrors(t *testing.T) {
 // TestObjcCallLint adds a file to package metal (through the overlay) with objc.Call forms: the
 // two whose argument count differs from the selector's colons are reported, the rest are not
 // (right counts, a spread, a selector that is not a constant); and a darwinkit method that wraps
-// its argument with objc.WrapAsProtocol is reported, one that does not is not.
+// its argument with objc.WrapAsProtocol is reported, one that does not is not; a Go func passed as
+// an argument (a block) to objc.Call or a binding is reported, one to objc.WithAutoreleasePool
+// (a plain cgo callback) is not.
 func TestObjcCallLint(t *testing.T) {
 	root := moduleRoot(t)
 	src := `//go:build darwin && cgo
@@ -113,6 +116,10 @@ func lintFixture(o objc.Object, args []any, sel string, enc mtl.ComputeCommandEn
 	objc.Call[objc.Void](o, objc.Sel(twoColons), 1, 2)
 	enc.SetComputePipelineState(mtl.ComputePipelineStateObject{}) // line 19: WrapAsProtocol inside
 	enc.MemoryBarrierWithScope(mtl.BarrierScopeBuffers)
+	objc.Call[objc.Void](o, objc.Sel("addCompletedHandler:"), func(objc.Object) {}) // line 21: a block
+	var cb mtl.CommandBufferObject
+	cb.AddCompletedHandler(func(mtl.CommandBufferObject) {}) // line 23: a block
+	objc.WithAutoreleasePool(func() {})
 }
 `
 	path := filepath.Join(t.TempDir(), "lint_darwin.go")
@@ -135,7 +142,7 @@ func lintFixture(o objc.Object, args []any, sel string, enc mtl.ComputeCommandEn
 			t.Errorf("line 19: %v", p)
 		}
 	}
-	if len(got) != 3 || got[0] != 12 || got[1] != 14 || got[2] != 19 {
-		t.Errorf("lint reported lines %v, want 12, 14 and 19: %v", got, rep.Problems)
+	if fmt.Sprint(got) != "[12 14 19 21 23]" {
+		t.Errorf("lint reported lines %v, want [12 14 19 21 23]: %v", got, rep.Problems)
 	}
 }
