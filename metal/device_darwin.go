@@ -14,6 +14,7 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -23,6 +24,9 @@ import (
 
 	"github.com/bridgetower-go/bt/shaders"
 )
+
+// ErrUnavailable is returned by Open when the system has no Metal device.
+var ErrUnavailable = fmt.Errorf("metal: no Metal device on this %s/%s machine; use --device cpu", runtime.GOOS, runtime.GOARCH)
 
 // Device is the system's default Metal GPU with one command queue and the compiled shader library.
 type Device struct {

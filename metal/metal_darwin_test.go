@@ -12,15 +12,16 @@ import (
 )
 
 // device opens the default GPU; without one (a hosted CI runner may have none) the test is
-// skipped unless BT_REQUIRE_METAL=1, which makes it fail.
+// skipped unless BT_REQUIRE_METAL=1, which makes it fail. Any other error (the shader library
+// does not compile, no command queue) fails the test.
 func device(t *testing.T) *Device {
 	t.Helper()
 	d, err := Default()
-	if err != nil {
-		if os.Getenv("BT_REQUIRE_METAL") == "1" {
-			t.Fatal(err)
-		}
+	if err == ErrUnavailable && os.Getenv("BT_REQUIRE_METAL") != "1" {
 		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return d
 }
