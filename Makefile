@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build demo test vet fmt-check bench install clean
+.PHONY: build demo test vet fmt-check darwin-check bench install clean
 
 build:
 	$(GO) build -o bin/bt ./cmd/bt
@@ -24,9 +24,15 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
+# The darwin code type-checked on any OS against darwinkit's real API (GOOS=darwin GOARCH=arm64,
+# cgo files included; go/types with FakeImportC), the objc.Call arity lint, and every Metal shader
+# parsed as C++ against a stub header (needs clang). See internal/darwincheck.
+darwin-check:
+	$(GO) run ./internal/darwincheck/cmd -shaders shaders ./...
+
 # Every package, then the executor's worker pool and the model on it under the race detector
 # (which needs cgo: gcc).
-test: fmt-check vet
+test: fmt-check vet darwin-check
 	$(GO) test -short -timeout 20m $(PKGS)
 	$(GO) test -race -short -timeout 20m ./cpu ./model
 

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/nlpodyssey/gopickle v0.2.0
+	github.com/progrium/darwinkit v0.5.0
 	github.com/sugarme/tokenizer v0.3.0
 	github.com/urfave/cli/v2 v2.27.7
 	golang.org/x/image v0.48.0

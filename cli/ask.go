@@ -35,7 +35,7 @@ func init() {
 			&cli.PathFlag{Name: "questions", Usage: "JSON-lines file of {\"image\", \"question\"[, \"choices\"]} instead of IMAGE... QUESTION"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per question on stdout"},
 			&cli.IntFlag{Name: "batch-size", Value: 8, Usage: "image-question pairs per forward pass"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: auto, cpu or metal"},
+			deviceFlag(),
 		},
 		Action: runAsk,
 	})

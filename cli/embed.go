@@ -30,7 +30,7 @@ func init() {
 			&cli.StringSliceFlag{Name: "text", Usage: "a text to embed (repeatable)"},
 			&cli.BoolFlag{Name: "cross", Usage: "also the cross-modal embedding of each image with its text"},
 			&cli.PathFlag{Name: "output", Aliases: []string{"o"}, Usage: "write a safetensors file instead of JSON lines"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: auto, cpu or metal"},
+			deviceFlag(),
 		},
 		Action: runEmbed,
 	})

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/internal/progress"
 	"github.com/bridgetower-go/bt/model"
@@ -18,7 +17,7 @@ func init() {
 	register(&cli.Command{
 		Name:      "forward",
 		Usage:     "run the BridgeTower forward pass on saved inputs and write every output",
-		ArgsUsage: "--model DIR --inputs FILE --output FILE [--hidden-states] [--heads itm,mlm,itc] [--dtype f32|f64] [--device cpu] [--reference REF.safetensors [--atol A] [--rtol R]]",
+		ArgsUsage: "--model DIR --inputs FILE --output FILE [--hidden-states] [--heads itm,mlm,itc] [--dtype f32|f64] [--device auto|cpu|metal] [--reference REF.safetensors [--atol A] [--rtol R]]",
 		Description: "Reads DIR/config.json and the checkpoint in DIR, the input tensors of FILE (safetensors:\n" +
 			"input_ids int [B,T], attention_mask [B,T] (optional), pixel_values float [B,3,S,S] with S the\n" +
 			"vision image_size, pixel_mask (optional, ignored as in HF), and optional labels mlm_labels,\n" +
@@ -36,7 +35,7 @@ func init() {
 			&cli.BoolFlag{Name: "hidden-states", Usage: "also write model.hidden_states.{text,image,cross}.*"},
 			&cli.StringFlag{Name: "heads", Value: "auto", Usage: "comma-separated heads (itm, mlm, itc, vqa, classifier), auto, or none"},
 			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "compute dtype: f32 or f64"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: cpu (auto = cpu in this build)"},
+			deviceFlag(),
 			&cli.PathFlag{Name: "reference", Usage: "safetensors file of reference outputs (same names) to hold the outputs against"},
 			&cli.Float64Flag{Name: "atol", Value: -1, Usage: "with --reference: absolute tolerance (default 1e-6 for f32, 1e-12 for f64)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON summary (and the reference comparison) instead of text"},
@@ -54,7 +53,7 @@ func runForward(c *cli.Context) error {
 	if err != nil || (dtype != graph.F32 && dtype != graph.F64) {
 		return usagef("forward: --dtype %q: want f32 or f64", c.String("dtype"))
 	}
-	backend, err := forwardBackend(c.String("device"))
+	backend, err := openDevice(c, "forward")
 	if err != nil {
 		return err
 	}
@@ -142,15 +141,6 @@ func orNone(s []string) string {
 		return "none"
 	}
 	return ""
-}
-
-// forwardBackend picks the compute backend of --device.
-func forwardBackend(device string) (graph.Backend, error) {
-	switch device {
-	case "auto", "cpu":
-		return cpu.New(cpu.Options{}), nil
-	}
-	return nil, usagef("forward: --device %q is not available in this build (cpu, auto)", device)
 }
 
 // forwardHeads resolves --heads: a list, "none", or "auto" (every head with weights in the

@@ -91,7 +91,7 @@ func TestForwardInputErrors(t *testing.T) {
 		{"extra.safetensors", map[string]*graph.Tensor{"token_type_ids": graph.NewTensor(graph.I64, graph.Shape{1, 8})}, nil,
 			`unknown input "token_type_ids"`},
 		{"dtype.safetensors", nil, []string{"--dtype", "f16"}, `--dtype "f16": want f32 or f64`},
-		{"device.safetensors", nil, []string{"--device", "metal"}, `--device "metal" is not available`},
+		{"device.safetensors", nil, []string{"--device", "tpu"}, `--device tpu: unknown backend (auto|`},
 		{"heads.safetensors", nil, []string{"--heads", "itc"}, "the itc head needs vision_config.hidden_size (64) = hidden_size (32)"},
 	} {
 		in := write(tc.name, tc.replace)

@@ -20,7 +20,7 @@ func init() {
 		Flags: []cli.Flag{
 			modelFlag,
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per text on stdout"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "backend: auto, cpu or metal"},
+			deviceFlag(),
 		},
 		Action: runScore,
 	})

@@ -59,9 +59,9 @@ func openSession(c *cli.Context, cmd string) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
-	backend, err := forwardBackend(c.String("device"))
+	backend, err := openDevice(c, cmd)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+		return nil, err
 	}
 	s := &session{dir: dir, cfg: cfg, backend: backend, runners: map[string]*model.Runner{},
 		maxText: cfg.Text.MaxPositionEmbeddings - 2}

@@ -1,0 +1,33 @@
+package device
+
+import (
+	"fmt"
+
+	"github.com/bridgetower-go/bt/cpu"
+	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/metal"
+)
+
+// The backends of this build, one line each. A new backend adds its line here.
+func init() {
+	Register(Backend{Name: "cpu", Auto: 1, Usage: "pure-Go reference executor (every platform)",
+		Open: func() (graph.Backend, error) { return cpu.New(cpu.Options{}), nil }})
+	Register(Backend{Name: "metal", Auto: 10, Usage: "Apple GPU through MPSGraph (macOS on Apple Silicon)", Open: openMetal})
+}
+
+// metalGraph builds the graph backend on the Metal device: the mps package's MPSGraph backend
+// sets it (one line) once it is merged; until then metal has no graph backend.
+var metalGraph func(*metal.Device) (graph.Backend, error)
+
+// openMetal opens the default GPU (on Linux: "metal: not available on linux/amd64; use --device
+// cpu") and the Metal graph backend on it.
+func openMetal() (graph.Backend, error) {
+	dev, err := metal.Default()
+	if err != nil {
+		return nil, err
+	}
+	if metalGraph == nil {
+		return nil, fmt.Errorf("metal: %s found, but this build has no Metal graph backend yet (package mps); use --device cpu", dev.Name())
+	}
+	return metalGraph(dev)
+}
