@@ -1,0 +1,11 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package hub
+
+import "context"
+
+// lockFile is a no-op where flock is not available: concurrent downloads of one file by
+// several processes may then repeat the work (each writes the complete blob and renames it).
+func lockFile(ctx context.Context, path string, waiting func()) (unlock func(), err error) {
+	return func() {}, nil
+}
