@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,9 +21,28 @@ const (
 // Small handwritten tokenizer and preprocessor files served with the golden model.
 var (
 	preprocJSON = []byte(`{"do_resize": true, "size": {"shortest_edge": 288}, "image_processor_type": "BridgeTowerImageProcessor"}` + "\n")
-	vocabJSON   = []byte(`{"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "a": 4, "b": 5, "ab": 6, "<mask>": 7}`)
+	vocabJSON   = byteLevelVocab()
 	mergesTxt   = []byte("#version: 0.2\na b\n")
 )
+
+// byteLevelVocab is a RoBERTa-style vocab.json: the special tokens, GPT-2's 256 byte-level
+// symbols (bytes_to_unicode) and the merge "ab".
+func byteLevelVocab() []byte {
+	vocab := map[string]int{"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+	n := 0
+	for b := 0; b < 256; b++ {
+		r := rune(b)
+		if !(b >= '!' && b <= '~' || b >= 0xa1 && b <= 0xac || b >= 0xae && b <= 0xff) {
+			r = rune(256 + n)
+			n++
+		}
+		vocab[string(r)] = 4 + b
+	}
+	vocab["ab"] = 260
+	vocab["<mask>"] = 261
+	out, _ := json.Marshal(vocab)
+	return out
+}
 
 // m01Files are the files of the served m01 repository (model.safetensors in LFS).
 func m01Files(t *testing.T) map[string][]byte {
