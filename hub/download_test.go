@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/bridgetower-go/bt/hub/hubtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,10 +57,10 @@ func m01Files(t *testing.T) map[string][]byte {
 	}
 }
 
-func m01Hub(t *testing.T) (*fakeHub, map[string][]byte) {
-	h := newFakeHub(t)
+func m01Hub(t *testing.T) (*hubtest.Server, map[string][]byte) {
+	h := hubtest.New(t)
 	files := m01Files(t)
-	h.addRepo(repoM01, commit1, files, []string{"model.safetensors"}, "main")
+	h.AddRepo(repoM01, commit1, files, []string{"model.safetensors"}, "main")
 	return h, files
 }
 
@@ -75,14 +76,14 @@ func readlink(t *testing.T, p string) string {
 func TestDownloadWritesPythonLayout(t *testing.T) {
 	h, files := m01Hub(t)
 	cache := t.TempDir()
-	c := h.client(t, cache)
+	c := testClient(h, cache)
 	c.Token = "hf_secret"
 	ctx := context.Background()
 	repoDir := filepath.Join(cache, "models--BridgeTower--tiny-m01")
 	st := files["model.safetensors"]
-	sum := sha256hex(st)
+	sum := hubtest.SHA256(st)
 	for _, tc := range []struct{ file, etag string }{
-		{"config.json", gitSHA1(files["config.json"])},
+		{"config.json", hubtest.GitSHA1(files["config.json"])},
 		{"model.safetensors", sum},
 	} {
 		p, err := c.Download(ctx, repoM01, "main", tc.file)
@@ -109,8 +110,8 @@ func TestDownloadWritesPythonLayout(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(repoDir, "blobs", "*.incomplete")); len(left) != 0 {
 		t.Errorf("left over: %v", left)
 	}
-	if len(h.cdnAuth) != 0 {
-		t.Errorf("the token reached the CDN: %v", h.cdnAuth)
+	if len(h.CDNAuth()) != 0 {
+		t.Errorf("the token reached the CDN: %v", h.CDNAuth())
 	}
 	// Again by branch: one more HEAD, no more CDN GETs. By commit: no request at all.
 	if _, err := c.Download(ctx, repoM01, "main", "model.safetensors"); err != nil {
@@ -119,7 +120,7 @@ func TestDownloadWritesPythonLayout(t *testing.T) {
 	if _, err := c.Download(ctx, repoM01, commit1, "model.safetensors"); err != nil {
 		t.Fatal(err)
 	}
-	if n, heads := len(h.cdnGets[sum]), h.heads[repoM01+"/model.safetensors"]; n != 1 || heads != 2 {
+	if n, heads := len(h.CDNGets(sum)), h.Heads(repoM01, "model.safetensors"); n != 1 || heads != 2 {
 		t.Errorf("CDN GETs %d (want 1), HEADs %d (want 2)", n, heads)
 	}
 }
@@ -145,10 +146,10 @@ func TestReadsCacheWrittenByPython(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"config.json", "vocab.json", "merges.txt", "preprocessor_config.json"} {
-		link(f, files[f], gitSHA1(files[f]))
+		link(f, files[f], hubtest.GitSHA1(files[f]))
 	}
-	link("model.safetensors", files["model.safetensors"], sha256hex(files["model.safetensors"]))
-	link("sub/extra.txt", []byte("x"), gitSHA1([]byte("x")))
+	link("model.safetensors", files["model.safetensors"], hubtest.SHA256(files["model.safetensors"]))
+	link("sub/extra.txt", []byte("x"), hubtest.GitSHA1([]byte("x")))
 	if err := os.WriteFile(filepath.Join(repoDir, "refs", "main"), []byte(commit1), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -170,20 +171,20 @@ func TestReadsCacheWrittenByPython(t *testing.T) {
 	}
 	// Online, a hub at the same commit finds everything cached: the file list only, no download.
 	h, _ := m01Hub(t)
-	c.Endpoint, c.Offline = h.hub.URL, false
+	c.Endpoint, c.Offline = h.URL, false
 	if _, err := c.Pull(context.Background(), ModelID{Repo: repoM01, Revision: "main"}); err != nil {
 		t.Fatal(err)
 	}
-	if h.apiCalls != 1 || len(h.heads) != 0 || len(h.cdnGets) != 0 {
-		t.Errorf("API calls %d, HEADs %v, CDN GETs %v; want 1 API call only", h.apiCalls, h.heads, h.cdnGets)
+	if h.APICalls() != 1 || h.Heads(repoM01, "") != 0 || h.CDNRequests() != 0 {
+		t.Errorf("API calls %d, HEADs %d, CDN GETs %d; want 1 API call only", h.APICalls(), h.Heads(repoM01, ""), h.CDNRequests())
 	}
 }
 
 func TestResumeAfterCutConnection(t *testing.T) {
 	h, files := m01Hub(t)
-	sum := sha256hex(files["model.safetensors"])
-	h.cutAfter[sum] = 500000
-	c := h.client(t, t.TempDir())
+	sum := hubtest.SHA256(files["model.safetensors"])
+	h.CutAfter(sum, 500000)
+	c := testClient(h, t.TempDir())
 	var log bytes.Buffer
 	c.Log = &log
 	p, err := c.Download(context.Background(), repoM01, "main", "model.safetensors")
@@ -193,7 +194,7 @@ func TestResumeAfterCutConnection(t *testing.T) {
 	if got, _ := os.ReadFile(p); !bytes.Equal(got, files["model.safetensors"]) {
 		t.Fatalf("content differs after resuming (%d bytes)", len(got))
 	}
-	if g := h.cdnGets[sum]; len(g) != 2 || g[0] != "" || g[1] != "bytes=500000-" {
+	if g := h.CDNGets(sum); len(g) != 2 || g[0] != "" || g[1] != "bytes=500000-" {
 		t.Errorf("CDN requests %q, want a full GET then bytes=500000-", g)
 	}
 	if !strings.Contains(log.String(), "connection lost at 500000 bytes") {
@@ -204,31 +205,31 @@ func TestResumeAfterCutConnection(t *testing.T) {
 func TestResumeIncompleteFromEarlierRun(t *testing.T) {
 	h, files := m01Hub(t)
 	data := files["model.safetensors"]
-	sum := sha256hex(data)
+	sum := hubtest.SHA256(data)
 	cache := t.TempDir()
 	blobs := filepath.Join(cache, "models--BridgeTower--tiny-m01", "blobs")
 	os.MkdirAll(blobs, 0o755)
 	if err := os.WriteFile(filepath.Join(blobs, sum+".incomplete"), data[:1000], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := h.client(t, cache).Download(context.Background(), repoM01, "main", "model.safetensors")
+	p, err := testClient(h, cache).Download(context.Background(), repoM01, "main", "model.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(p); !bytes.Equal(got, data) {
 		t.Fatal("content differs after resuming")
 	}
-	if g := h.cdnGets[sum]; len(g) != 1 || g[0] != "bytes=1000-" {
+	if g := h.CDNGets(sum); len(g) != 1 || g[0] != "bytes=1000-" {
 		t.Errorf("CDN requests %q, want one bytes=1000-", g)
 	}
 }
 
 func TestChecksumMismatchStaysOutOfCache(t *testing.T) {
 	h, files := m01Hub(t)
-	sum := sha256hex(files["model.safetensors"])
-	h.corrupt[sum] = true
+	sum := hubtest.SHA256(files["model.safetensors"])
+	h.Corrupt(sum, true)
 	cache := t.TempDir()
-	c := h.client(t, cache)
+	c := testClient(h, cache)
 	_, err := c.Download(context.Background(), repoM01, "main", "model.safetensors")
 	if err == nil || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), repoM01) ||
 		!strings.Contains(err.Error(), "model.safetensors") {
@@ -246,7 +247,7 @@ func TestChecksumMismatchStaysOutOfCache(t *testing.T) {
 	if _, err := c.CachedFile(repoM01, "main", "model.safetensors"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("CachedFile after a bad download: %v", err)
 	}
-	h.corrupt[sum] = false
+	h.Corrupt(sum, false)
 	if _, err := c.Download(context.Background(), repoM01, "main", "model.safetensors"); err != nil {
 		t.Fatalf("after the CDN is fixed: %v", err)
 	}
@@ -258,11 +259,11 @@ func TestDiskFullBeforeDownload(t *testing.T) {
 	freeSpace = func(string) (uint64, error) { return 4096, nil }
 	defer func() { freeSpace = old }()
 	cache := t.TempDir()
-	_, err := h.client(t, cache).Download(context.Background(), repoM01, "main", "model.safetensors")
+	_, err := testClient(h, cache).Download(context.Background(), repoM01, "main", "model.safetensors")
 	if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), repoM01+": model.safetensors") {
 		t.Fatalf("error %v", err)
 	}
-	if g := h.cdnGets[sha256hex(files["model.safetensors"])]; len(g) != 0 {
+	if g := h.CDNGets(hubtest.SHA256(files["model.safetensors"])); len(g) != 0 {
 		t.Errorf("downloaded anyway: %q", g)
 	}
 }
@@ -270,7 +271,7 @@ func TestDiskFullBeforeDownload(t *testing.T) {
 func TestProgressBar(t *testing.T) {
 	h, files := m01Hub(t)
 	var out bytes.Buffer
-	c := h.client(t, t.TempDir())
+	c := testClient(h, t.TempDir())
 	c.Quiet, c.Progress = false, &out
 	if _, err := c.Download(context.Background(), repoM01, "main", "model.safetensors"); err != nil {
 		t.Fatal(err)
@@ -288,4 +289,19 @@ func TestProgressBar(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("quiet client wrote %q", out.String())
 	}
+}
+
+// testClient is a quiet client of the loopback hub h with its own cache directory.
+func testClient(h *hubtest.Server, cache string) *Client {
+	return &Client{Endpoint: h.URL, CacheDir: cache, UserAgent: "bt-test", Quiet: true}
+}
+
+// golden reads a file of the repository's testdata.
+func golden(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.FromSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -40,7 +40,7 @@ func TestClientFromEnvironment(t *testing.T) {
 func TestOfflineMode(t *testing.T) {
 	h, _ := m01Hub(t)
 	cache := t.TempDir()
-	env := map[string]string{"HF_HUB_CACHE": cache, "HF_ENDPOINT": h.hub.URL, "HF_HUB_OFFLINE": "1"}
+	env := map[string]string{"HF_HUB_CACHE": cache, "HF_ENDPOINT": h.URL, "HF_HUB_OFFLINE": "1"}
 	off := NewClientEnv(envOf(env))
 	ctx := context.Background()
 	id := ModelID{Repo: repoM01, Revision: "main"}
@@ -51,7 +51,7 @@ func TestOfflineMode(t *testing.T) {
 	if _, err := off.Download(ctx, repoM01, "main", "config.json"); !errors.Is(err, ErrOffline) || !strings.Contains(err.Error(), "config.json") {
 		t.Fatalf("offline download on an empty cache: %v", err)
 	}
-	if h.apiCalls != 0 || len(h.heads) != 0 {
+	if h.APICalls() != 0 || h.Heads(repoM01, "") != 0 {
 		t.Fatalf("offline client reached the hub")
 	}
 	delete(env, "HF_HUB_OFFLINE")
@@ -61,12 +61,12 @@ func TestOfflineMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := h.apiCalls
+	calls := h.APICalls()
 	got, err := off.Pull(ctx, id)
 	if err != nil || got.Dir != want.Dir || got.Commit != commit1 {
 		t.Fatalf("offline pull after an online one: %+v, %v", got, err)
 	}
-	if h.apiCalls != calls {
+	if h.APICalls() != calls {
 		t.Errorf("offline pull called the API")
 	}
 	// A file the snapshot lacks is a clear error.

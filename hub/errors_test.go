@@ -12,8 +12,8 @@ import (
 
 func TestHubErrorAnswers(t *testing.T) {
 	h, files := m01Hub(t)
-	gated := h.addRepo("BridgeTower/gated", commit1, files, []string{"model.safetensors"}, "main")
-	gated.token = "hf_good"
+	gated := h.AddRepo("BridgeTower/gated", commit1, files, []string{"model.safetensors"}, "main")
+	gated.Token = "hf_good"
 	cache := t.TempDir()
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -28,7 +28,7 @@ func TestHubErrorAnswers(t *testing.T) {
 		{"unknown revision", repoM01, "v9", "config.json", "", 404, CodeRevisionNotFound, []string{"Invalid rev id: v9", "check the revision"}},
 		{"unknown file", repoM01, "main", "nope.json", "", 404, CodeEntryNotFound, []string{"Entry not found"}},
 	} {
-		c := h.client(t, cache)
+		c := testClient(h, cache)
 		c.Token = tc.token
 		_, err := c.Download(ctx, tc.repo, tc.rev, tc.file)
 		var he *Error
@@ -47,7 +47,7 @@ func TestHubErrorAnswers(t *testing.T) {
 		}
 	}
 	// The right token opens the gated repository; the missing file was recorded in .no_exist.
-	c := h.client(t, cache)
+	c := testClient(h, cache)
 	c.Token = "hf_good"
 	if _, err := c.Download(ctx, "BridgeTower/gated", "main", "config.json"); err != nil {
 		t.Fatal(err)
@@ -60,15 +60,15 @@ func TestHubErrorAnswers(t *testing.T) {
 		t.Errorf("offline lookup of a known-missing file: %v", err)
 	}
 	// The API endpoint answers with the same errors.
-	if _, err := h.client(t, cache).Info(ctx, "BridgeTower/gated", "main"); err == nil || !strings.Contains(err.Error(), CodeGatedRepo) {
+	if _, err := testClient(h, cache).Info(ctx, "BridgeTower/gated", "main"); err == nil || !strings.Contains(err.Error(), CodeGatedRepo) {
 		t.Errorf("Info on a gated repo: %v", err)
 	}
 }
 
 func TestNetworkErrorNamesRepoAndFile(t *testing.T) {
 	h, _ := m01Hub(t)
-	endpoint := h.hub.URL
-	h.hub.Close()
+	endpoint := h.URL
+	h.Close()
 	c := &Client{Endpoint: endpoint, CacheDir: t.TempDir(), Quiet: true}
 	_, err := c.Download(context.Background(), repoM01, "main", "config.json")
 	if !IsNetworkError(err) || !strings.Contains(err.Error(), repoM01+": config.json: cannot reach the hub") {
@@ -82,11 +82,11 @@ func TestNetworkErrorNamesRepoAndFile(t *testing.T) {
 func TestNetworkErrorFallsBackToCache(t *testing.T) {
 	h, _ := m01Hub(t)
 	cache := t.TempDir()
-	c := h.client(t, cache)
+	c := testClient(h, cache)
 	if _, err := c.Pull(context.Background(), ModelID{Repo: repoM01, Revision: "main"}); err != nil {
 		t.Fatal(err)
 	}
-	h.hub.Close()
+	h.Close()
 	var log strings.Builder
 	c.Log = &log
 	m, err := c.Pull(context.Background(), ModelID{Repo: repoM01, Revision: "main"})
@@ -100,8 +100,8 @@ func TestNetworkErrorFallsBackToCache(t *testing.T) {
 
 func TestRenamedRepoRelativeRedirect(t *testing.T) {
 	h, files := m01Hub(t)
-	h.renamed["OldOrg/old-name"] = repoM01
-	p, err := h.client(t, t.TempDir()).Download(context.Background(), "OldOrg/old-name", "main", "model.safetensors")
+	h.Rename("OldOrg/old-name", repoM01)
+	p, err := testClient(h, t.TempDir()).Download(context.Background(), "OldOrg/old-name", "main", "model.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,9 +115,9 @@ func TestRenamedRepoRelativeRedirect(t *testing.T) {
 
 func TestRevisionEscaping(t *testing.T) {
 	h, files := m01Hub(t)
-	h.addRepo(repoM01, commit2, files, []string{"model.safetensors"}, "refs/pr/1")
-	c := h.client(t, t.TempDir())
-	if got := c.ResolveURL(repoM01, "refs/pr/1", "a b/c.json"); got != h.hub.URL+"/"+repoM01+"/resolve/refs%2Fpr%2F1/a%20b/c.json" {
+	h.AddRepo(repoM01, commit2, files, []string{"model.safetensors"}, "refs/pr/1")
+	c := testClient(h, t.TempDir())
+	if got := c.ResolveURL(repoM01, "refs/pr/1", "a b/c.json"); got != h.URL+"/"+repoM01+"/resolve/refs%2Fpr%2F1/a%20b/c.json" {
 		t.Errorf("ResolveURL %s", got)
 	}
 	p, err := c.Download(context.Background(), repoM01, "refs/pr/1", "config.json")

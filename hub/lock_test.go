@@ -5,6 +5,7 @@ package hub
 import (
 	"bufio"
 	"context"
+	"github.com/bridgetower-go/bt/hub/hubtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,9 +29,8 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 
 func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 	h, files := m01Hub(t)
-	sum := sha256hex(files["model.safetensors"])
-	hold, started := make(chan bool), make(chan bool)
-	h.hold[sum], h.started[sum] = hold, started
+	sum := hubtest.SHA256(files["model.safetensors"])
+	started, release := h.Hold(sum)
 	cache := t.TempDir()
 	ctx := context.Background()
 	type result struct {
@@ -39,11 +39,11 @@ func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 	}
 	resA, resB := make(chan result, 1), make(chan result, 1)
 	go func() {
-		p, err := h.client(t, cache).Download(ctx, repoM01, "main", "model.safetensors")
+		p, err := testClient(h, cache).Download(ctx, repoM01, "main", "model.safetensors")
 		resA <- result{p, err}
 	}()
 	<-started // A holds the lock and its GET is under way
-	b := h.client(t, cache)
+	b := testClient(h, cache)
 	waiting := &signalWriter{ch: make(chan bool)}
 	b.Log = waiting
 	go func() {
@@ -55,7 +55,7 @@ func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 	case r := <-resB:
 		t.Fatalf("second download finished without waiting for the first: %+v", r)
 	}
-	close(hold)
+	release()
 	a, bb := <-resA, <-resB
 	if a.err != nil || bb.err != nil || a.path != bb.path {
 		t.Fatalf("A %+v, B %+v", a, bb)
@@ -63,7 +63,7 @@ func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 	if got, _ := os.ReadFile(bb.path); string(got) != string(files["model.safetensors"]) {
 		t.Fatal("content differs")
 	}
-	if n := len(h.cdnGets[sum]); n != 1 {
+	if n := len(h.CDNGets(sum)); n != 1 {
 		t.Errorf("%d CDN GETs, want 1", n)
 	}
 }
@@ -86,15 +86,15 @@ func TestHelperDownload(t *testing.T) {
 func TestLockHeldByAnotherProcess(t *testing.T) {
 	h, files := m01Hub(t)
 	data := files["model.safetensors"]
-	sum := sha256hex(data)
+	sum := hubtest.SHA256(data)
 	cache := t.TempDir()
-	c := h.client(t, cache)
+	c := testClient(h, cache)
 	unlock, err := lockFile(context.Background(), c.lockPath(repoM01, sum), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDownload$", "-test.v")
-	cmd.Env = append(os.Environ(), "BT_HUB_HELPER=1", "BT_HUB_ENDPOINT="+h.hub.URL, "BT_HUB_CACHE="+cache)
+	cmd.Env = append(os.Environ(), "BT_HUB_HELPER=1", "BT_HUB_ENDPOINT="+h.URL, "BT_HUB_CACHE="+cache)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 	if done != filepath.Join(c.SnapshotDir(repoM01, commit1), "model.safetensors") {
 		t.Errorf("child got %s", done)
 	}
-	if n := len(h.cdnGets[sum]); n != 0 {
+	if n := len(h.CDNGets(sum)); n != 0 {
 		t.Errorf("the child downloaded the blob the other process finished (%d GETs)", n)
 	}
 }

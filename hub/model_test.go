@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"github.com/bridgetower-go/bt/hub/hubtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 // torchRepo serves the m01 config with the torch fixtures of testdata (see gen_torch_fixtures.py)
 // instead of model.safetensors, like the BridgeTower/* repositories.
-func torchRepo(t *testing.T, h *fakeHub, repo string, sharded bool) map[string][]byte {
+func torchRepo(t *testing.T, h *hubtest.Server, repo string, sharded bool) map[string][]byte {
 	files := m01Files(t)
 	delete(files, "model.safetensors")
 	lfs := []string{TorchFile}
@@ -27,7 +28,7 @@ func torchRepo(t *testing.T, h *fakeHub, repo string, sharded bool) map[string][
 	} else {
 		files[TorchFile] = golden(t, "testdata/m01_pytorch_model.bin")
 	}
-	h.addRepo(repo, commit1, files, lfs, "main")
+	h.AddRepo(repo, commit1, files, lfs, "main")
 	return files
 }
 
@@ -58,10 +59,10 @@ func sameAsGolden(t *testing.T, path string) {
 
 func TestPullConvertsTorchCheckpointOnce(t *testing.T) {
 	for _, sharded := range []bool{false, true} {
-		h := newFakeHub(t)
+		h := hubtest.New(t)
 		files := torchRepo(t, h, "BridgeTower/torch-m01", sharded)
 		cache := t.TempDir()
-		c := h.client(t, cache)
+		c := testClient(h, cache)
 		var log strings.Builder
 		c.Log = &log
 		id := ModelID{Repo: "BridgeTower/torch-m01", Revision: "main"}
@@ -70,10 +71,10 @@ func TestPullConvertsTorchCheckpointOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		bt := filepath.Join(cache, "models--BridgeTower--torch-m01", "bt")
-		key := sha256hex(files[TorchFile])
+		key := hubtest.SHA256(files[TorchFile])
 		if sharded {
-			key = sha256hex([]byte(gitSHA1(files[TorchIndex]) + "\n" + sha256hex(files["pytorch_model-00001-of-00002.bin"]) +
-				"\n" + sha256hex(files["pytorch_model-00002-of-00002.bin"])))
+			key = hubtest.SHA256([]byte(hubtest.GitSHA1(files[TorchIndex]) + "\n" + hubtest.SHA256(files["pytorch_model-00001-of-00002.bin"]) +
+				"\n" + hubtest.SHA256(files["pytorch_model-00002-of-00002.bin"])))
 		}
 		if !m.Converted || m.Dir != filepath.Join(bt, "snapshots", commit1) || m.Weights != filepath.Join(m.Dir, SafetensorsFile) {
 			t.Fatalf("sharded=%v: model %+v", sharded, m)
@@ -122,7 +123,7 @@ func TestPullConvertsTorchCheckpointOnce(t *testing.T) {
 
 func TestResolveModel(t *testing.T) {
 	h, _ := m01Hub(t)
-	c := h.client(t, t.TempDir())
+	c := testClient(h, t.TempDir())
 	ctx := context.Background()
 	m, err := c.ResolveModel(ctx, goldM01)
 	if err != nil || m.Dir != goldM01 || m.Weights != goldM01 || m.Repo != "" {

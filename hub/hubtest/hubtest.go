@@ -1,4 +1,7 @@
-package hub
+// Package hubtest is a loopback Hugging Face hub for tests: an httptest server speaking the
+// endpoints and headers of huggingface.co that package hub uses, with knobs to cut connections,
+// corrupt or hold downloads, and counters of what was asked.
+package hubtest
 
 import (
 	"crypto/sha1"
@@ -9,8 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,16 +19,18 @@ import (
 	"testing"
 )
 
-// fakeHub is a loopback hub speaking the endpoints and headers of huggingface.co that the client
+// Server is a loopback hub speaking the endpoints and headers of huggingface.co that the client
 // uses: HEAD/GET /ORG/NAME/resolve/REV/FILE (LFS files answered with a 302 to a CDN on another
 // host, with X-Linked-Etag/X-Linked-Size), GET /api/models/ORG/NAME/revision/REV, Range
 // requests with 206, and 401/403/404 answers with X-Error-Code/X-Error-Message.
-type fakeHub struct {
-	t        *testing.T
+type Server struct {
+	URL string // the hub endpoint (for HF_ENDPOINT)
+
+	t        testing.TB
 	hub, cdn *httptest.Server
 
 	mu       sync.Mutex
-	repos    map[string]*fakeRepo
+	repos    map[string]*Repo
 	renamed  map[string]string    // old repo id -> new (answered with a relative 307)
 	blobs    map[string][]byte    // sha256 -> content served by the CDN
 	cutAfter map[string]int       // sha256 -> bytes sent before the next GET is cut (once)
@@ -40,36 +43,39 @@ type fakeHub struct {
 	apiCalls int
 }
 
-type fakeRepo struct {
+// Repo is one served repository.
+type Repo struct {
 	commits map[string]map[string][]byte // commit -> path -> content
 	refs    map[string]string            // branch/tag -> commit
 	lfs     map[string]bool              // paths stored in LFS
-	token   string                       // "" public; else gated: this token is needed
+	Token   string                       // "" public; else gated: this token is needed
 }
 
-func newFakeHub(t *testing.T) *fakeHub {
-	h := &fakeHub{t: t, repos: map[string]*fakeRepo{}, renamed: map[string]string{}, blobs: map[string][]byte{},
+// New starts a hub and its CDN (another host:port), closed when the test ends.
+func New(t testing.TB) *Server {
+	h := &Server{t: t, repos: map[string]*Repo{}, renamed: map[string]string{}, blobs: map[string][]byte{},
 		cutAfter: map[string]int{}, corrupt: map[string]bool{}, hold: map[string]chan bool{},
 		cdnGets: map[string][]string{}, heads: map[string]int{}, started: map[string]chan bool{}}
 	h.cdn = httptest.NewServer(http.HandlerFunc(h.serveCDN))
 	h.hub = httptest.NewServer(http.HandlerFunc(h.serveHub))
-	t.Cleanup(func() { h.hub.Close(); h.cdn.Close() })
+	h.URL = h.hub.URL
+	t.Cleanup(h.Close)
 	return h
 }
 
-// addRepo publishes files at a new commit of repo, pointed to by the given refs.
-func (h *fakeHub) addRepo(repo, commit string, files map[string][]byte, lfs []string, refs ...string) *fakeRepo {
+// AddRepo publishes files at a new commit of repo, pointed to by the given refs.
+func (h *Server) AddRepo(repo, commit string, files map[string][]byte, lfs []string, refs ...string) *Repo {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.repos[repo]
 	if r == nil {
-		r = &fakeRepo{commits: map[string]map[string][]byte{}, refs: map[string]string{}, lfs: map[string]bool{}}
+		r = &Repo{commits: map[string]map[string][]byte{}, refs: map[string]string{}, lfs: map[string]bool{}}
 		h.repos[repo] = r
 	}
 	r.commits[commit] = files
 	for _, f := range lfs {
 		r.lfs[f] = true
-		h.blobs[sha256hex(files[f])] = files[f]
+		h.blobs[SHA256(files[f])] = files[f]
 	}
 	for _, ref := range refs {
 		r.refs[ref] = commit
@@ -77,10 +83,11 @@ func (h *fakeHub) addRepo(repo, commit string, files map[string][]byte, lfs []st
 	return r
 }
 
-func sha256hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+// SHA256 is the hex sha256 of b, the blob name of an LFS file.
+func SHA256(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-// gitSHA1 is the git blob id of content, the ETag the hub gives small (non-LFS) files.
-func gitSHA1(b []byte) string {
+// GitSHA1 is the git blob id of content, the ETag the hub gives small (non-LFS) files.
+func GitSHA1(b []byte) string {
 	h := sha1.New()
 	fmt.Fprintf(h, "blob %d\x00", len(b))
 	h.Write(b)
@@ -95,20 +102,20 @@ func hubError(w http.ResponseWriter, status int, code, msg string) {
 
 // lookup finds the repository and commit of a request, writing the hub's error answer if it
 // cannot.
-func (h *fakeHub) lookup(w http.ResponseWriter, r *http.Request, repo, rev string) (*fakeRepo, string, bool) {
+func (h *Server) lookup(w http.ResponseWriter, r *http.Request, repo, rev string) (*Repo, string, bool) {
 	fr := h.repos[repo]
 	if fr == nil {
-		hubError(w, http.StatusUnauthorized, CodeRepoNotFound, "Repository not found")
+		hubError(w, http.StatusUnauthorized, "RepoNotFound", "Repository not found")
 		return nil, "", false
 	}
-	if fr.token != "" {
+	if fr.Token != "" {
 		switch r.Header.Get("Authorization") {
-		case "Bearer " + fr.token:
+		case "Bearer " + fr.Token:
 		case "":
-			hubError(w, http.StatusUnauthorized, CodeGatedRepo, "Access to model "+repo+" is restricted. You must have access to it and be authenticated to access it. Please log in.")
+			hubError(w, http.StatusUnauthorized, "GatedRepo", "Access to model "+repo+" is restricted. You must have access to it and be authenticated to access it. Please log in.")
 			return nil, "", false
 		default:
-			hubError(w, http.StatusForbidden, CodeGatedRepo, "Access to model "+repo+" is restricted and you are not in the authorized list.")
+			hubError(w, http.StatusForbidden, "GatedRepo", "Access to model "+repo+" is restricted and you are not in the authorized list.")
 			return nil, "", false
 		}
 	}
@@ -117,13 +124,13 @@ func (h *fakeHub) lookup(w http.ResponseWriter, r *http.Request, repo, rev strin
 		commit = c
 	}
 	if fr.commits[commit] == nil {
-		hubError(w, http.StatusNotFound, CodeRevisionNotFound, "Invalid rev id: "+rev)
+		hubError(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
 		return nil, "", false
 	}
 	return fr, commit, true
 }
 
-func (h *fakeHub) serveHub(w http.ResponseWriter, r *http.Request) {
+func (h *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	p := r.URL.EscapedPath()
@@ -179,26 +186,26 @@ func (h *fakeHub) serveHub(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Repo-Commit", commit)
 	data, ok := fr.commits[commit][file]
 	if !ok {
-		hubError(w, http.StatusNotFound, CodeEntryNotFound, "Entry not found")
+		hubError(w, http.StatusNotFound, "EntryNotFound", "Entry not found")
 		return
 	}
 	if r.Method == http.MethodHead {
 		h.heads[repo+"/"+file]++
 	}
 	if fr.lfs[file] {
-		sum := sha256hex(data)
-		w.Header().Set("ETag", `"`+gitSHA1([]byte("version https://git-lfs.github.com/spec/v1\noid sha256:"+sum))+`"`)
+		sum := SHA256(data)
+		w.Header().Set("ETag", `"`+GitSHA1([]byte("version https://git-lfs.github.com/spec/v1\noid sha256:"+sum))+`"`)
 		w.Header().Set("X-Linked-Etag", `"`+sum+`"`)
 		w.Header().Set("X-Linked-Size", strconv.Itoa(len(data)))
 		w.Header().Set("Location", h.cdn.URL+"/lfs/"+sum+"?signed=1")
 		w.WriteHeader(http.StatusFound)
 		return
 	}
-	w.Header().Set("ETag", `"`+gitSHA1(data)+`"`)
+	w.Header().Set("ETag", `"`+GitSHA1(data)+`"`)
 	serveRange(w, r, data, len(data))
 }
 
-func (h *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
+func (h *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	sum := strings.TrimPrefix(r.URL.Path, "/lfs/")
 	h.mu.Lock()
 	data, ok := h.blobs[sum]
@@ -270,17 +277,68 @@ func serveRange(w http.ResponseWriter, r *http.Request, data []byte, size int) {
 
 func urlUnescape(s string) (string, error) { return url.PathUnescape(s) }
 
-// testClient is a client of the fake hub with its own cache directory.
-func (h *fakeHub) client(t *testing.T, cache string) *Client {
-	return &Client{Endpoint: h.hub.URL, CacheDir: cache, UserAgent: "bt-test", Quiet: true}
+// Close stops the hub and the CDN.
+func (h *Server) Close() { h.hub.Close(); h.cdn.Close() }
+
+// Rename makes requests for repository old answer with a relative redirect to repository to.
+func (h *Server) Rename(old, to string) { h.mu.Lock(); h.renamed[old] = to; h.mu.Unlock() }
+
+// CutAfter makes the next CDN GET of blob sum send n bytes and drop the connection.
+func (h *Server) CutAfter(sum string, n int) { h.mu.Lock(); h.cutAfter[sum] = n; h.mu.Unlock() }
+
+// Corrupt makes the CDN serve blob sum with one byte flipped (on) or intact (off).
+func (h *Server) Corrupt(sum string, on bool) { h.mu.Lock(); h.corrupt[sum] = on; h.mu.Unlock() }
+
+// Hold makes CDN GETs of blob sum wait until release is called; started is closed when the
+// first of them arrives.
+func (h *Server) Hold(sum string) (started <-chan bool, release func()) {
+	hold, st := make(chan bool), make(chan bool)
+	h.mu.Lock()
+	h.hold[sum], h.started[sum] = hold, st
+	h.mu.Unlock()
+	return st, func() { close(hold) }
 }
 
-// golden reads a file of the repository's testdata.
-func golden(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.FromSlash(path))
-	if err != nil {
-		t.Fatal(err)
+// CDNGets returns the Range header of every CDN GET of blob sum ("" for none).
+func (h *Server) CDNGets(sum string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.cdnGets[sum]...)
+}
+
+// CDNRequests is the number of CDN GETs of all blobs.
+func (h *Server) CDNRequests() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, g := range h.cdnGets {
+		n += len(g)
 	}
-	return b
+	return n
+}
+
+// Heads is the number of HEAD requests for a file of a repository ("" file: all files).
+func (h *Server) Heads(repo, file string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if file != "" {
+		return h.heads[repo+"/"+file]
+	}
+	n := 0
+	for k, v := range h.heads {
+		if strings.HasPrefix(k, repo+"/") {
+			n += v
+		}
+	}
+	return n
+}
+
+// APICalls is the number of /api/models requests.
+func (h *Server) APICalls() int { h.mu.Lock(); defer h.mu.Unlock(); return h.apiCalls }
+
+// CDNAuth returns the Authorization headers that reached the CDN (there should be none).
+func (h *Server) CDNAuth() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.cdnAuth...)
 }
