@@ -30,7 +30,8 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 	h, files := m01Hub(t)
 	sum := hubtest.SHA256(files["model.safetensors"])
-	started, release := h.Hold(sum)
+	gets, release := h.Hold(sum)
+	defer release()
 	cache := t.TempDir()
 	ctx := context.Background()
 	type result struct {
@@ -42,7 +43,7 @@ func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 		p, err := testClient(h, cache).Download(ctx, repoM01, "main", "model.safetensors")
 		resA <- result{p, err}
 	}()
-	<-started // A holds the lock and its GET is under way
+	<-gets // A holds the lock and its GET is under way
 	b := testClient(h, cache)
 	waiting := &signalWriter{ch: make(chan bool)}
 	b.Log = waiting
@@ -54,6 +55,8 @@ func TestConcurrentDownloadsShareOneTransfer(t *testing.T) {
 	case <-waiting.ch:
 	case r := <-resB:
 		t.Fatalf("second download finished without waiting for the first: %+v", r)
+	case <-gets:
+		t.Fatal("second download fetched the blob while the first was under way")
 	}
 	release()
 	a, bb := <-resA, <-resB

@@ -220,10 +220,9 @@ func (h *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 		data[len(data)/2] ^= 0xff
 	}
 	hold, started := h.hold[sum], h.started[sum]
-	delete(h.started, sum)
 	h.mu.Unlock()
 	if started != nil {
-		close(started)
+		started <- true
 	}
 	if hold != nil {
 		<-hold
@@ -289,14 +288,15 @@ func (h *Server) CutAfter(sum string, n int) { h.mu.Lock(); h.cutAfter[sum] = n;
 // Corrupt makes the CDN serve blob sum with one byte flipped (on) or intact (off).
 func (h *Server) Corrupt(sum string, on bool) { h.mu.Lock(); h.corrupt[sum] = on; h.mu.Unlock() }
 
-// Hold makes CDN GETs of blob sum wait until release is called; started is closed when the
-// first of them arrives.
-func (h *Server) Hold(sum string) (started <-chan bool, release func()) {
-	hold, st := make(chan bool), make(chan bool)
+// Hold makes CDN GETs of blob sum wait until release is called (it may be called more than
+// once); gets receives a value as each of them arrives.
+func (h *Server) Hold(sum string) (gets <-chan bool, release func()) {
+	hold, st := make(chan bool), make(chan bool, 16)
 	h.mu.Lock()
 	h.hold[sum], h.started[sum] = hold, st
 	h.mu.Unlock()
-	return st, func() { close(hold) }
+	var once sync.Once
+	return st, func() { once.Do(func() { close(hold) }) }
 }
 
 // CDNGets returns the Range header of every CDN GET of blob sum ("" for none).
