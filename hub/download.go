@@ -117,6 +117,7 @@ func (c *Client) fetchBlob(ctx context.Context, repo, file string, fi *FileInfo,
 		return fmt.Errorf("hub: %s: %s: %w", repo, file, err)
 	}
 	b := newBar(c.progressWriter(), file, have, fi.Size)
+	defer b.finish()
 	for attempt := 1; fi.Size < 0 || have < fi.Size; attempt++ {
 		var n int64
 		var done bool
@@ -142,7 +143,6 @@ func (c *Client) fetchBlob(ctx context.Context, repo, file string, fi *FileInfo,
 		}
 		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 	}
-	b.finish()
 	if fi.Size >= 0 && have != fi.Size {
 		return fmt.Errorf("hub: %s: %s: downloaded %d bytes, the hub announced %d", repo, file, have, fi.Size)
 	}
@@ -193,6 +193,16 @@ func (e *writeError) Error() string { return e.err.Error() }
 // written, whether the file is complete, and the error that stopped it (a *writeError for local
 // write failures, an *Error for hub answers, else a transport error worth a retry).
 func (c *Client) getRange(ctx context.Context, repo, file string, fi *FileInfo, f *os.File, h hash.Hash, have int64, b *bar) (int64, bool, error) {
+	// A watchdog cancels the request after DownloadTimeout without a byte (a stalled
+	// connection), so that the caller resumes it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	alive := func() {}
+	if c.DownloadTimeout > 0 {
+		dog := time.AfterFunc(c.DownloadTimeout, cancel)
+		defer dog.Stop()
+		alive = func() { dog.Reset(c.DownloadTimeout) }
+	}
 	req, err := c.newRequest(ctx, http.MethodGet, fi.Location)
 	if err != nil {
 		return 0, false, &Error{Repo: repo, File: file, Message: err.Error()}
@@ -230,6 +240,7 @@ func (c *Client) getRange(ctx context.Context, repo, file string, fi *FileInfo, 
 	buf := make([]byte, 256<<10)
 	for {
 		n, rerr := resp.Body.Read(buf)
+		alive()
 		if n > 0 {
 			if _, err := f.Write(buf[:n]); err != nil {
 				return written, false, &writeError{err}
@@ -242,6 +253,9 @@ func (c *Client) getRange(ctx context.Context, repo, file string, fi *FileInfo, 
 			return written, fi.Size < 0 || have+written == fi.Size, nil
 		}
 		if rerr != nil {
+			if ctx.Err() != nil && c.DownloadTimeout > 0 {
+				rerr = fmt.Errorf("no data for %v (HF_HUB_DOWNLOAD_TIMEOUT): %w", c.DownloadTimeout, rerr)
+			}
 			return written, false, &netError{repo: repo, file: file, err: rerr}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -198,6 +199,29 @@ func TestResumeAfterCutConnection(t *testing.T) {
 		t.Errorf("CDN requests %q, want a full GET then bytes=500000-", g)
 	}
 	if !strings.Contains(log.String(), "connection lost at 500000 bytes") {
+		t.Errorf("log %q", log.String())
+	}
+}
+
+func TestResumeAfterStall(t *testing.T) {
+	h, files := m01Hub(t)
+	sum := hubtest.SHA256(files["model.safetensors"])
+	h.StallAfter(sum, 300000)
+	c := testClient(h, t.TempDir())
+	c.DownloadTimeout = 300 * time.Millisecond
+	var log bytes.Buffer
+	c.Log = &log
+	p, err := c.Download(context.Background(), repoM01, "main", "model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); !bytes.Equal(got, files["model.safetensors"]) {
+		t.Fatal("content differs after resuming")
+	}
+	if g := h.CDNGets(sum); len(g) != 2 || g[1] != "bytes=300000-" {
+		t.Errorf("CDN requests %q, want a full GET then bytes=300000-", g)
+	}
+	if !strings.Contains(log.String(), "HF_HUB_DOWNLOAD_TIMEOUT") {
 		t.Errorf("log %q", log.String())
 	}
 }

@@ -3,10 +3,13 @@ package hub
 import (
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultEndpoint is the hub used when HF_ENDPOINT is not set.
@@ -26,7 +29,11 @@ type Client struct {
 	// Log receives notes such as "waiting for another download" and "offline, using the
 	// cache"; nil discards them.
 	Log  io.Writer
-	HTTP *http.Client // nil: a client with no overall timeout
+	HTTP *http.Client // nil: http.DefaultClient
+	// Timeout bounds the wait for an answer to a metadata request (HEAD, file list) and the
+	// silence of a download before it is cut and resumed (HF_HUB_ETAG_TIMEOUT and
+	// HF_HUB_DOWNLOAD_TIMEOUT in seconds, default 10, as huggingface_hub); 0 means none.
+	Timeout, DownloadTimeout time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
 }
@@ -41,11 +48,14 @@ func NewClient() *Client { return NewClientEnv(os.Getenv) }
 func NewClientEnv(getenv Env) *Client {
 	home := HFHome(getenv)
 	c := &Client{
-		Endpoint:  strings.TrimRight(firstNonEmpty(getenv("HF_ENDPOINT"), DefaultEndpoint), "/"),
-		CacheDir:  expandHome(firstNonEmpty(getenv("HF_HUB_CACHE"), getenv("HUGGINGFACE_HUB_CACHE"), filepath.Join(home, "hub")), getenv),
-		Token:     strings.TrimSpace(getenv("HF_TOKEN")),
-		Offline:   isTrue(getenv("HF_HUB_OFFLINE")) || isTrue(getenv("TRANSFORMERS_OFFLINE")),
-		UserAgent: "bt/0 (huggingface_hub compatible; go)",
+		Endpoint:        strings.TrimRight(firstNonEmpty(getenv("HF_ENDPOINT"), DefaultEndpoint), "/"),
+		CacheDir:        expandHome(firstNonEmpty(getenv("HF_HUB_CACHE"), getenv("HUGGINGFACE_HUB_CACHE"), filepath.Join(home, "hub")), getenv),
+		Token:           strings.TrimSpace(getenv("HF_TOKEN")),
+		Offline:         isTrue(getenv("HF_HUB_OFFLINE")) || isTrue(getenv("TRANSFORMERS_OFFLINE")),
+		Quiet:           isTrue(getenv("HF_HUB_DISABLE_PROGRESS_BARS")),
+		Timeout:         seconds(getenv("HF_HUB_ETAG_TIMEOUT"), 10),
+		DownloadTimeout: seconds(getenv("HF_HUB_DOWNLOAD_TIMEOUT"), 10),
+		UserAgent:       "bt/0 (huggingface_hub compatible; go)",
 	}
 	if c.Token == "" {
 		path := expandHome(firstNonEmpty(getenv("HF_TOKEN_PATH"), filepath.Join(home, "token")), getenv)
@@ -72,6 +82,15 @@ func isTrue(v string) bool {
 		return true
 	}
 	return false
+}
+
+// seconds parses a duration in (possibly fractional) seconds, def when unset or invalid.
+func seconds(v string, def float64) time.Duration {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		f = def
+	}
+	return time.Duration(f * float64(time.Second))
 }
 
 func firstNonEmpty(vs ...string) string {

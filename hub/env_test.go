@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) Env { return func(k string) string { return m[k] } }
@@ -34,6 +35,18 @@ func TestClientFromEnvironment(t *testing.T) {
 			t.Errorf("env %v: cache %q endpoint %q token %q offline %v; want %q %q %q %v", tc.env,
 				c.CacheDir, c.Endpoint, c.Token, c.Offline, tc.cache, tc.endpoint, tc.token, tc.offline)
 		}
+	}
+}
+
+func TestClientEnvTimeoutsAndProgress(t *testing.T) {
+	c := NewClientEnv(envOf(map[string]string{"HOME": "/h"}))
+	if c.Timeout != 10*time.Second || c.DownloadTimeout != 10*time.Second || c.Quiet {
+		t.Errorf("defaults: %v %v quiet %v", c.Timeout, c.DownloadTimeout, c.Quiet)
+	}
+	c = NewClientEnv(envOf(map[string]string{"HOME": "/h", "HF_HUB_ETAG_TIMEOUT": "2.5", "HF_HUB_DOWNLOAD_TIMEOUT": "60",
+		"HF_HUB_DISABLE_PROGRESS_BARS": "1"}))
+	if c.Timeout != 2500*time.Millisecond || c.DownloadTimeout != time.Minute || !c.Quiet {
+		t.Errorf("set: %v %v quiet %v", c.Timeout, c.DownloadTimeout, c.Quiet)
 	}
 }
 

@@ -51,6 +51,11 @@ func (c *Client) Head(ctx context.Context, repo, rev, file string) (*FileInfo, e
 	if c.Offline {
 		return nil, fmt.Errorf("hub: %s@%s: %s: %w", repo, rev, file, ErrOffline)
 	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
 	hc := *c.httpClient()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	u := c.ResolveURL(repo, rev, file)

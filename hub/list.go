@@ -35,6 +35,11 @@ func (c *Client) Info(ctx context.Context, repo, rev string) (*RepoInfo, error) 
 	if c.Offline {
 		return nil, fmt.Errorf("hub: %s@%s: listing the repository: %w", repo, rev, ErrOffline)
 	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
 	u := c.Endpoint + "/api/models/" + repo + "/revision/" + url.PathEscape(rev)
 	req, err := c.newRequest(ctx, http.MethodGet, u)
 	if err != nil {

@@ -80,8 +80,11 @@ func (c *Client) Pull(ctx context.Context, id ModelID) (*Model, error) {
 // pullCached builds the model from the revision's cached snapshot only.
 func (c *Client) pullCached(id ModelID, cause error) (*Model, error) {
 	commit, err := c.CachedCommit(id.Repo, id.Revision)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("hub: %s: %w: the cache %s has never seen this revision (pull it once online)", id, cause, c.CacheDir)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("hub: %s: %w, and %v", id, cause, err)
+		return nil, fmt.Errorf("hub: %s: %w; %v", id, cause, err)
 	}
 	snap := c.SnapshotDir(id.Repo, commit)
 	present, err := snapshotFiles(snap)

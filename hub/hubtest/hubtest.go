@@ -34,6 +34,7 @@ type Server struct {
 	renamed  map[string]string    // old repo id -> new (answered with a relative 307)
 	blobs    map[string][]byte    // sha256 -> content served by the CDN
 	cutAfter map[string]int       // sha256 -> bytes sent before the next GET is cut (once)
+	stall    map[string]bool      // with cutAfter: stall (until the client gives up) instead of cutting
 	corrupt  map[string]bool      // sha256 -> serve content with one byte flipped
 	hold     map[string]chan bool // sha256 -> CDN GETs wait for this channel to close
 	cdnGets  map[string][]string  // sha256 -> Range header of every CDN GET ("" for none)
@@ -54,7 +55,7 @@ type Repo struct {
 // New starts a hub and its CDN (another host:port), closed when the test ends.
 func New(t testing.TB) *Server {
 	h := &Server{t: t, repos: map[string]*Repo{}, renamed: map[string]string{}, blobs: map[string][]byte{},
-		cutAfter: map[string]int{}, corrupt: map[string]bool{}, hold: map[string]chan bool{},
+		cutAfter: map[string]int{}, stall: map[string]bool{}, corrupt: map[string]bool{}, hold: map[string]chan bool{},
 		cdnGets: map[string][]string{}, heads: map[string]int{}, started: map[string]chan bool{}}
 	h.cdn = httptest.NewServer(http.HandlerFunc(h.serveCDN))
 	h.hub = httptest.NewServer(http.HandlerFunc(h.serveHub))
@@ -214,7 +215,9 @@ func (h *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 		h.cdnAuth = append(h.cdnAuth, a)
 	}
 	cut, hasCut := h.cutAfter[sum]
+	stall := h.stall[sum]
 	delete(h.cutAfter, sum)
+	delete(h.stall, sum)
 	if h.corrupt[sum] {
 		data = append([]byte(nil), data...)
 		data[len(data)/2] ^= 0xff
@@ -240,6 +243,10 @@ func (h *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	w.Write(data[:cut])
 	w.(http.Flusher).Flush()
+	if stall {
+		<-r.Context().Done() // the client closed the connection
+		return
+	}
 	conn, _, err := w.(http.Hijacker).Hijack()
 	if err != nil {
 		h.t.Errorf("hijack: %v", err)
@@ -284,6 +291,14 @@ func (h *Server) Rename(old, to string) { h.mu.Lock(); h.renamed[old] = to; h.mu
 
 // CutAfter makes the next CDN GET of blob sum send n bytes and drop the connection.
 func (h *Server) CutAfter(sum string, n int) { h.mu.Lock(); h.cutAfter[sum] = n; h.mu.Unlock() }
+
+// StallAfter makes the next CDN GET of blob sum send n bytes and then nothing, until the client
+// gives up.
+func (h *Server) StallAfter(sum string, n int) {
+	h.mu.Lock()
+	h.cutAfter[sum], h.stall[sum] = n, true
+	h.mu.Unlock()
+}
 
 // Corrupt makes the CDN serve blob sum with one byte flipped (on) or intact (off).
 func (h *Server) Corrupt(sum string, on bool) { h.mu.Lock(); h.corrupt[sum] = on; h.mu.Unlock() }
