@@ -41,7 +41,7 @@ func serveM01(t *testing.T) (*hubtest.Server, string) {
 	common := func() map[string][]byte {
 		return map[string][]byte{
 			"config.json":              read(filepath.Join(gold, "config.json")),
-			"preprocessor_config.json": []byte(`{"size": {"shortest_edge": 288}}`),
+			"preprocessor_config.json": []byte(`{"size": {"shortest_edge": 64}, "do_center_crop": false}`),
 			"README.md":                []byte("tiny\n"),
 		}
 	}
@@ -211,5 +211,35 @@ func TestForwardFromHubTorchModel(t *testing.T) {
 	}
 	if !strings.Contains(msg, "outputs within") {
 		t.Errorf("message %q", msg)
+	}
+}
+
+// The other commands take a hub id too: bt preprocess --model reads the served
+// preprocessor_config.json (shortest edge 64: a 64×64 image stays 64×64, where the default
+// 288 would enlarge it), and bt convert IN converts the pulled torch checkpoint.
+func TestCommandsTakeHubIDs(t *testing.T) {
+	serveM01(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pix.safetensors")
+	if msg, err := runBT(t, "preprocess", "--model", hubSafeM1, "--output", out, goldenImages+"/img03_64x64_rgb_png/image.png"); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	pix := golden.Tensors(t, out)["pixel_values"]
+	if pix == nil || pix.Shape.String() != "[1 3 64 64]" {
+		t.Errorf("pixel_values %v, want [1 3 64 64]", pix)
+	}
+	conv := filepath.Join(dir, "conv")
+	if msg, err := runBT(t, "convert", hubTorchM1, conv); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	got := golden.Tensors(t, filepath.Join(conv, "model.safetensors"))
+	want := golden.Tensors(t, filepath.Join(golden.ModelCase("m01_add_b1_nopad"), "model.safetensors"))
+	if len(got) != len(want) {
+		t.Fatalf("%d tensors, want %d", len(got), len(want))
+	}
+	for n, w := range want {
+		if g := got[n]; g == nil || !g.Identical(w) {
+			t.Errorf("tensor %s: %v, want %v", n, g, w)
+		}
 	}
 }
