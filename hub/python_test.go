@@ -107,6 +107,12 @@ func TestPythonHuggingfaceHubInterop(t *testing.T) {
 			}
 		}
 	}
+	// Online, Python finds bt's blobs under the etags the hub gives: HEADs only, no download.
+	before, heads := h.CDNRequests(), h.Heads("BridgeTower/torch-m01", "")
+	runPython(t, py, pyReadBt, append(env(cacheB, false), "FILES="+strings.Join(m.Files, ","), "REPO=BridgeTower/torch-m01")...)
+	if n := h.CDNRequests() - before; n != 0 || h.Heads("BridgeTower/torch-m01", "") <= heads {
+		t.Errorf("Python downloaded %d blobs bt had cached (HEADs %d -> %d)", n, heads, h.Heads("BridgeTower/torch-m01", ""))
+	}
 	repos := res["repos"].([]any)
 	if len(repos) != 2 || len(res["warnings"].([]any)) != 0 {
 		t.Fatalf("scan_cache_dir: %v", res)
