@@ -61,6 +61,10 @@ print(json.dumps({"paths": paths, "repos": repos, "warnings": [str(w) for w in i
 
 // Real huggingface_hub (when installed) against the loopback hub and bt: Python's downloads are
 // read by bt offline, and bt's cache is read by Python offline and scanned without warnings.
+// Checked with huggingface_hub v0.36.2 from source on Debian 12's Python 3.11 (apt-get install
+// python3-requests python3-filelock python3-tqdm python3-yaml python3-packaging python3-fsspec):
+//
+//	BT_PYTHON=/usr/bin/python3 PYTHONPATH=/path/to/huggingface_hub/src go test -run Interop ./hub
 func TestPythonHuggingfaceHubInterop(t *testing.T) {
 	py := pythonHub(t)
 	h, files := m01Hub(t)
