@@ -27,7 +27,7 @@ type Error struct {
 	Repo, Revision, File string
 	Status               int    // HTTP status
 	Code                 string // X-Error-Code ("" if absent)
-	Message              string // X-Error-Message, else the status text
+	Message              string // X-Error-Message ("" if absent)
 }
 
 func (e *Error) Error() string {
