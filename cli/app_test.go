@@ -59,7 +59,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{[]string{"forward", "--bogus"}, ExitUsage, "flag provided but not defined: -bogus"},
 		{[]string{"convert", m01}, ExitUsage, "want IN and OUTDIR"},
 		{[]string{"forward", "--model", m01, "--inputs", filepath.Join(dir, "none.st"), "-o", filepath.Join(dir, "o.st")}, ExitUsage, "--inputs " + filepath.Join(dir, "none.st") + ": no such file"},
-		{[]string{"forward", "--model", filepath.Join(dir, "nomodel"), "--inputs", filepath.Join(m01, "inputs.safetensors"), "-o", filepath.Join(dir, "o.st")}, ExitUsage, "--model " + filepath.Join(dir, "nomodel") + ": no such directory"},
+		{[]string{"forward", "--model", filepath.Join(dir, "nomodel"), "--inputs", filepath.Join(m01, "inputs.safetensors"), "-o", filepath.Join(dir, "o.st")}, ExitUsage, "--model " + filepath.Join(dir, "nomodel") + ": no such file or directory"},
 	} {
 		stdout, stderr, code := runMain(t, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {

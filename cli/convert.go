@@ -11,6 +11,7 @@ import (
 
 	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/internal/progress"
+	"github.com/bridgetower-go/bt/hub"
 	"github.com/bridgetower-go/bt/model"
 	"github.com/bridgetower-go/bt/model/checkpoint"
 	"github.com/bridgetower-go/bt/model/safetensors"
@@ -21,7 +22,7 @@ func init() {
 		Name:      "convert",
 		Usage:     "convert a checkpoint (safetensors, pytorch_model.bin, original BridgeTower .ckpt) to HF safetensors",
 		ArgsUsage: "[--config FILE] [--dtype f32|f16|bf16] [--no-check] IN OUTDIR",
-		Description: "Reads IN (a weights file or a directory with config.json) and writes OUTDIR/config.json and\n" +
+		Description: "Reads IN (a weights file, a directory with config.json, or a hub id ORG/NAME[@REV]) and writes OUTDIR/config.json and\n" +
 			"OUTDIR/model.safetensors with Hugging Face parameter names. Floating-point tensors are stored as\n" +
 			"--dtype (default f32); integer tensors keep their type. The config is IN's config.json (next to the\n" +
 			"file, or inside the directory) unless --config names one; original .ckpt files need --config.\n" +
@@ -46,6 +47,13 @@ func runConvert(c *cli.Context) error {
 	dtype, err := graph.ParseDType(c.String("dtype"))
 	if err != nil || !dtype.IsFloat() {
 		return usagef("convert: --dtype %q: want f32, f16, bf16 or f64", c.String("dtype"))
+	}
+	if _, err := os.Stat(in); err != nil && hub.LooksLikeModelID(in) {
+		m, err := resolveModel(c, in)
+		if err != nil {
+			return fmt.Errorf("convert: %w", err)
+		}
+		in = m.Weights
 	}
 	if err := checkConvertOutput(in, outDir, c.String("config")); err != nil {
 		return fmt.Errorf("convert: %w", err)

@@ -29,7 +29,7 @@ func init() {
 			"the reference file also holds is compared with it (max|a-b| <= atol + rtol·max|ref|, the rule\n" +
 			"of the HF golden data); the command fails, naming the tensors, when one is out of tolerance.",
 		Flags: []cli.Flag{
-			&cli.PathFlag{Name: "model", Usage: "model directory (config.json + weights)", Required: true},
+			&cli.PathFlag{Name: "model", Usage: "model directory (config.json + weights), weights file, or hub id ORG/NAME[@REV]", Required: true},
 			&cli.PathFlag{Name: "inputs", Usage: "safetensors file of input tensors", Required: true},
 			&cli.PathFlag{Name: "output", Aliases: []string{"o"}, Usage: "safetensors file to write", Required: true},
 			&cli.BoolFlag{Name: "hidden-states", Usage: "also write model.hidden_states.{text,image,cross}.*"},
@@ -57,7 +57,11 @@ func runForward(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dir := c.Path("model")
+	m, err := resolveModel(c, c.Path("model"))
+	if err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	dir := m.Dir
 	if err := checkInputFile("--inputs", c.Path("inputs")); err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
@@ -73,7 +77,7 @@ func runForward(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
-	weights, err := model.OpenWeights(dir)
+	weights, err := model.OpenWeights(m.Weights)
 	if err != nil {
 		return fmt.Errorf("forward: --model: %w", err)
 	}

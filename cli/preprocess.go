@@ -30,7 +30,7 @@ func init() {
 			"Flags go before the images.",
 		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "size", Usage: "shortest edge N (default 288, or the model's size.shortest_edge)"},
-			&cli.PathFlag{Name: "model", Usage: "model directory whose preprocessor_config.json gives the options"},
+			&cli.PathFlag{Name: "model", Usage: "model directory (or hub id ORG/NAME[@REV]) whose preprocessor_config.json gives the options"},
 			&cli.BoolFlag{Name: "no-crop", Usage: "skip the center crop (what HF < 4.52 did by default)"},
 			&cli.Int64Flag{Name: "max-pixels", Usage: "refuse images with more pixels (default 178956970, Pillow's bomb limit)"},
 			&cli.PathFlag{Name: "output", Aliases: []string{"o"}, Usage: "safetensors file to write", Required: true},

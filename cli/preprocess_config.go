@@ -23,12 +23,15 @@ type modelLimits struct {
 func preprocessConfig(c *cli.Context) (imageproc.Config, modelLimits, error) {
 	cfg := imageproc.DefaultConfig()
 	var lim modelLimits
-	if dir := c.Path("model"); dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return cfg, lim, usagef("preprocess: --model %s: not a directory", dir)
+	dir := ""
+	if spec := c.Path("model"); spec != "" {
+		m, err := resolveModel(c, spec)
+		if err != nil {
+			return cfg, lim, fmt.Errorf("preprocess: %w", err)
 		}
+		dir = m.Dir
 	}
-	if dir := c.Path("model"); dir != "" && !hasConfig(dir) {
+	if dir != "" && !hasConfig(dir) {
 		// A processor snapshot without config.json: its preprocessing options alone.
 		var err error
 		if cfg, err = imageproc.LoadConfig(dir); err != nil {

@@ -41,8 +41,12 @@ func textInputs(c *cli.Context, n, maxText int) (map[string]*graph.Tensor, error
 		return nil, fmt.Errorf("preprocess: %d --text values for %d images (give one for all, or one per image)", len(texts), n)
 	}
 	dir := c.Path("tokenizer")
-	if dir == "" {
-		dir = c.Path("model")
+	if dir == "" && c.Path("model") != "" {
+		m, err := resolveModel(c, c.Path("model"))
+		if err != nil {
+			return nil, fmt.Errorf("preprocess: --model: %w", err)
+		}
+		dir = m.Dir
 	}
 	if dir == "" {
 		return nil, fmt.Errorf("preprocess: --text needs --tokenizer DIR (or --model DIR with tokenizer files)")

@@ -21,21 +21,6 @@ import (
 var modelFlag = &cli.StringFlag{Name: "model", Aliases: []string{"m"}, EnvVars: []string{"BT_MODEL"},
 	Usage: "model directory (config.json, weights, tokenizer, preprocessor_config.json)"}
 
-// resolveModel turns --model into a local model directory; the hub client extends it to hub ids.
-var resolveModel = func(ctx context.Context, spec string) (string, error) {
-	if spec == "" {
-		return "", usagef("--model is required (a model directory; or set BT_MODEL)")
-	}
-	st, err := os.Stat(spec)
-	if err != nil {
-		return "", usagef("--model %s: no such directory", spec)
-	}
-	if !st.IsDir() {
-		return filepath.Dir(spec), nil // a checkpoint file: its directory
-	}
-	return spec, nil
-}
-
 // session is a loaded model ready to run on texts and images: config, weights, tokenizer, image
 // preprocessing and compiled runners by batch shape, so that several inputs reuse one load.
 type session struct {
@@ -51,10 +36,14 @@ type session struct {
 
 // openSession loads --model for command cmd (used in error messages). The tokenizer is required.
 func openSession(c *cli.Context, cmd string) (*session, error) {
-	dir, err := resolveModel(c.Context, c.String("model"))
+	if c.String("model") == "" {
+		return nil, usagef("%s: --model is required (a model directory, a hub id ORG/NAME, or set BT_MODEL)", cmd)
+	}
+	m, err := resolveModel(c, c.String("model"))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
+	dir := m.Dir
 	cfg, err := loadModelConfig("--model", dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
@@ -82,7 +71,7 @@ func openSession(c *cli.Context, cmd string) (*session, error) {
 			cmd, filepath.Join(dir, imageproc.PreprocessorConfigFile), h, w, s.img.DoCenterCrop, cfg.Vision.ImageSize, cfg.Vision.ImageSize)
 	}
 	spin := progress.Start(c.App.ErrWriter, "loading "+dir)
-	s.weights, err = model.OpenWeights(dir)
+	s.weights, err = model.OpenWeights(m.Weights)
 	spin.Stop()
 	if err != nil {
 		return nil, fmt.Errorf("%s: --model: %w", cmd, err)
