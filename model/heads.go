@@ -66,7 +66,7 @@ func (b *builder) itmHead(pooled *graph.Node) {
 	logits := b.linear(pooled, "itm_score.fc")
 	b.out["itm.logits"] = logits
 	if b.wantLoss(HeadITM) {
-		labels := b.input(InputITMLabels, graph.I64, graph.Shape{b.opts.Batch})
+		labels := b.maskLabels(b.input(InputITMLabels, graph.I64, graph.Shape{b.opts.Batch}))
 		b.out["itm.loss"] = graph.SoftmaxCrossEntropy(logits, labels, -100)
 	}
 }
@@ -85,7 +85,7 @@ func (b *builder) mlmHead(text *graph.Node) {
 	b.out["mlm.logits"] = logits
 	if b.wantLoss(HeadMLM) {
 		v := b.cfg.Text.VocabSize
-		labels := b.input(InputMLMLabels, graph.I64, graph.Shape{b.opts.Batch, b.opts.TextLen})
+		labels := b.maskLabels(b.input(InputMLMLabels, graph.I64, graph.Shape{b.opts.Batch, b.opts.TextLen}))
 		b.out["mlm.loss"] = graph.SoftmaxCrossEntropy(graph.Reshape(logits, -1, v), graph.Reshape(labels, -1), -100)
 	}
 }
@@ -144,10 +144,14 @@ func (b *builder) classifierHead(h Head, prefix string, pooled *graph.Node) {
 	n := b.cfg.NumLabels()
 	if h == HeadVQA {
 		targets := b.input(InputVQATargets, b.dt, graph.Shape{b.opts.Batch, n})
+		if b.opts.RowMask {
+			b.out[name+".loss"] = b.maskedVQALoss(logits, targets)
+			return
+		}
 		b.out[name+".loss"] = graph.MulScalar(graph.BCEWithLogits(logits, targets), float64(n))
 		return
 	}
-	labels := b.input(InputClassLabels, graph.I64, graph.Shape{b.opts.Batch})
+	labels := b.maskLabels(b.input(InputClassLabels, graph.I64, graph.Shape{b.opts.Batch}))
 	b.out[name+".loss"] = graph.SoftmaxCrossEntropy(logits, labels, -100)
 }
 
