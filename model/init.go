@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/bridgetower-go/bt/graph"
 )
 
-// This file: random initialisation of parameters, by the rules of Hugging Face's
+// This file: models from scratch and new parameters: the preset configs of bt init
+// (PresetConfig), loading a checkpoint for a task whose parameters it may lack (LoadForTask: a
+// new VQA or classification head, a link-tower parameter of another link_tower_type) with a
+// report, and the random initialisation of parameters, by the rules of Hugging Face's
 // BridgeTowerPreTrainedModel._init_weights (modeling_bridgetower.py), module type by module type,
 // with f = the top-level initializer_factor (HF's BridgeTowerModel applies its own config's factor
 // to every sub-module last):
@@ -162,4 +166,125 @@ func InitWeights(cfg *Config, seed uint64, groups ...string) (*Weights, error) {
 		}
 	}
 	return NewWeights(tensors)
+}
+
+// Presets are the names PresetConfig knows.
+var Presets = []string{"tiny", "base"}
+
+// PresetConfig returns the config of a named preset with the given text vocabulary size
+// (0: the preset's own, 50,265 for base; tiny needs its tokenizer's size):
+//
+//   - base: HF's BridgeTowerConfig() defaults, the published bridgetower-base shapes (hidden 768,
+//     12 heads, FFN 3072, 12 text layers, 12 CLIP ViT-B/16 blocks at 288 px, 6 cross-modal
+//     layers, vocabulary 50,265, 514 positions).
+//   - tiny: the shapes VQA model of shared/notes/training.md: hidden 128 everywhere, 4 attention
+//     heads in the text and cross-modal layers (CLIP's are hidden/64 = 2 by HF's rule), FFN 512
+//     (CLIP's MLP is 4·hidden = 512), 3 text layers, 3 vision blocks, patch 8 on 64 px images
+//     (65 image tokens), 2 cross-modal layers bridged from the top 2 uni-modal layers, 130
+//     positions (texts up to 128 tokens).
+func PresetConfig(name string, vocab int) (*Config, error) {
+	c := DefaultConfig()
+	switch name {
+	case "base":
+		if vocab > 0 {
+			c.Text.VocabSize = vocab
+		}
+	case "tiny":
+		if vocab <= 0 {
+			return nil, fmt.Errorf("model: preset tiny needs its tokenizer's vocabulary size")
+		}
+		c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads = 128, 2, 4
+		t := &c.Text
+		t.VocabSize, t.HiddenSize, t.NumHiddenLayers, t.NumAttentionHeads = vocab, 128, 3, 4
+		t.IntermediateSize, t.MaxPositionEmbeddings = 512, 130
+		v := &c.Vision
+		v.HiddenSize, v.NumHiddenLayers, v.PatchSize, v.ImageSize = 128, 3, 8, 64
+	default:
+		return nil, fmt.Errorf("model: unknown preset %q (known: tiny, base)", name)
+	}
+	c.Architectures = []string{"BridgeTowerForMaskedLM"}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadReport says how LoadForTask filled a task's parameters.
+type LoadReport struct {
+	Seed        uint64
+	Heads       []Head
+	Loaded      []string    // parameters taken from the checkpoint
+	Initialized []InitEntry // parameters the checkpoint lacks, drawn by InitRuleFor
+	// Unused are checkpoint tensors the task's graph does not read: heads not asked for, and
+	// backbone tensors BridgeTowerModel never uses (text_model.pooler, ln_separate).
+	Unused []string
+}
+
+// InitEntry is one newly initialised parameter.
+type InitEntry struct {
+	Name  string
+	Shape graph.Shape
+	Rule  InitRule
+}
+
+// String prints the report: counts, then each initialised parameter with its rule and each
+// unused tensor.
+func (r *LoadReport) String() string {
+	var sb strings.Builder
+	heads := make([]string, len(r.Heads))
+	for i, h := range r.Heads {
+		heads[i] = string(h)
+	}
+	fmt.Fprintf(&sb, "load for heads [%s]: %d parameters from the checkpoint, %d newly initialised (seed %d), %d checkpoint tensors unused\n",
+		strings.Join(heads, " "), len(r.Loaded), len(r.Initialized), r.Seed, len(r.Unused))
+	for _, e := range r.Initialized {
+		fmt.Fprintf(&sb, "  initialised %s %v: %v\n", e.Name, e.Shape, e.Rule)
+	}
+	for _, n := range r.Unused {
+		fmt.Fprintf(&sb, "  unused %s\n", n)
+	}
+	return sb.String()
+}
+
+// LoadForTask returns the weights of the graph that Build makes for cfg with the given heads:
+// each parameter the checkpoint w has is taken from it (the same tensor, not copied), each it
+// lacks is drawn by InitRuleFor from seed. Tensors that are not parameters of cfg's architecture
+// or have the wrong shape or dtype are an error, all listed at once (as Bind); tensors the task
+// does not read are listed in the report's Unused. Pass the result to Model.Bind.
+func LoadForTask(cfg *Config, w *Weights, heads []Head, seed uint64) (*Weights, *LoadReport, error) {
+	m, err := Build(cfg, BuildOptions{Batch: 1, TextLen: 1, Heads: heads})
+	if err != nil {
+		return nil, nil, err
+	}
+	spec := map[string]ParamInfo{}
+	for _, p := range m.specs {
+		spec[p.Name] = p
+	}
+	unexpected, wrong := w.mismatches(spec)
+	if err := fitError(nil, unexpected, wrong); err != nil {
+		return nil, nil, err
+	}
+	rep := &LoadReport{Seed: seed, Heads: append([]Head(nil), heads...)}
+	tensors := map[string]*graph.Tensor{}
+	for _, name := range m.ParamNames() {
+		if t := w.Tensor(name); t != nil {
+			tensors[name] = t
+			rep.Loaded = append(rep.Loaded, name)
+			continue
+		}
+		p := spec[name]
+		tensors[name] = InitTensor(cfg, p, seed)
+		rep.Initialized = append(rep.Initialized, InitEntry{Name: name, Shape: p.Shape.Clone(), Rule: InitRuleFor(cfg, name)})
+	}
+	for _, name := range w.Names() {
+		if _, used := m.Params[name]; !used && !bufferNames[name] {
+			rep.Unused = append(rep.Unused, fmt.Sprintf("%s %v", w.stored[name], w.Tensor(name)))
+		}
+	}
+	sort.Strings(rep.Unused)
+	out, err := NewWeights(tensors)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, rep, nil
 }

@@ -2,14 +2,16 @@ package model
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"strconv"
 
 	"github.com/bridgetower-go/bt/graph"
 )
 
-// This file: the RoBERTa text tower (embeddings and BERT post-LN layers) and the BERT attention
-// and feed-forward blocks that the cross-modal layers reuse.
+// This file: the RoBERTa text tower (embeddings and BERT post-LN layers), the BERT attention
+// and feed-forward blocks that the cross-modal layers reuse, and the seeded dropout sites of
+// training mode (HF has dropout only in these blocks and the text embeddings).
 
 // activation maps an HF hidden_act name to a graph function; field names the config field in
 // errors.
@@ -127,4 +129,32 @@ func (b *builder) multiHead(q, k, v, mask *graph.Node, heads int, site string, r
 		ctx = graph.Attention(split(q), split(k), split(v), mask, scale)
 	}
 	return graph.Reshape(graph.Transpose(ctx, 0, 2, 1, 3), s[0], s[1], s[2])
+}
+
+// step returns the step input (I64 scalar), created on first use.
+func (b *builder) step() *graph.Node {
+	return b.input(InputStep, graph.I64, graph.Shape{})
+}
+
+// SiteSeed is the seed of the dropout site named site (a parameter prefix such as
+// "text_model.encoder.layer.0.attention.output.dropout") for the run seed: FNV-1a 64 of the site
+// name mixed with the seed (splitmix64), so that sites draw independent masks and a site's mask
+// does not depend on which other sites exist.
+func SiteSeed(seed uint64, site string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(site))
+	z := h.Sum64() ^ (seed + 0x9e3779b97f4a7c15)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (b *builder) siteSeed(site string) uint64 { return SiteSeed(b.opts.DropoutSeed, site) }
+
+// dropout is graph.Dropout of x at a site in training mode, x itself otherwise or at rate 0.
+func (b *builder) dropout(x *graph.Node, site string, rate float64) *graph.Node {
+	if !b.opts.Training || rate == 0 {
+		return x
+	}
+	return graph.Dropout(x, b.step(), rate, b.siteSeed(site))
 }
