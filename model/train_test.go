@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -177,5 +178,87 @@ func TestTrainingReplay(t *testing.T) {
 	zero := runModel(t, cfg, w, at(7), BuildOptions{Training: true, DropoutSeed: 42})[out]
 	if !zero.Identical(eval) {
 		t.Error("training with dropout 0 differs from eval")
+	}
+}
+
+// The training graph's gradient (dropout on the hidden states and the attention probabilities,
+// the VQA loss with a padding row masked) against central finite differences of the same
+// graph's loss in F64: with the step fixed the masks are fixed, so the loss is a smooth function
+// of the parameters. Elements are sampled from parameters on every path: a text layer's query
+// (probability dropout), a cross-modal layer, a CLIP block, the embeddings and the new head.
+func TestTrainingGradientFiniteDifferences(t *testing.T) {
+	cfg := tinyConfig(t, `, "num_labels": 5`)
+	cfg.Text.HiddenDropoutProb, cfg.Text.AttentionProbsDropoutProb = 0.2, 0.3
+	raw := randomWeights(t, cfg, 12)
+	w64 := map[string]*graph.Tensor{}
+	for n, x := range raw {
+		c, err := graph.Convert(x, graph.F64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w64[n] = c
+	}
+	heads := []Head{HeadVQA}
+	in := threeRows(cfg)
+	in[InputRowMask] = graph.FromFloat64(graph.Shape{3}, []float64{1, 1, 0})
+	in[InputStep] = graph.FromInt64(graph.Shape{}, []int64{4})
+	m, err := Build(cfg, BuildOptions{DType: graph.F64, Batch: 3, TextLen: 6, Heads: heads, Losses: heads, Training: true, DropoutSeed: 9, RowMask: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := []string{
+		"text_model.encoder.layer.1.attention.self.query.weight", "text_model.embeddings.word_embeddings.weight",
+		"cross_modal_text_layers.1.crossattention.self.key.weight", "cross_modal_image_layers.0.output.dense.bias",
+		"vision_model.visual.transformer.resblocks.3.attn.in_proj_weight", "vqa_classifier.0.weight",
+	}
+	params := make([]*graph.Node, len(check))
+	for i, n := range check {
+		params[i] = m.Params[n]
+	}
+	grads := graph.Gradient(m.Outputs["vqa.loss"], params...)
+	outs := []string{"vqa.loss"}
+	for i, n := range check {
+		m.Outputs["grad."+n] = grads[i]
+		outs = append(outs, "grad."+n)
+	}
+	bound, err := m.Bind(mustWeights(t, w64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Compile(cpu.New(cpu.Options{}), bound, outs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() map[string]*graph.Tensor {
+		res, err := r.Run(t.Context(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cloneAll(res)
+	}
+	base := run()
+	for _, n := range check {
+		p := bound.Tensor(n).Data.([]float64)
+		g := base["grad."+n].Float64s()
+		// Three elements: the largest gradient and two fixed positions.
+		big := 0
+		for i := range g {
+			if math.Abs(g[i]) > math.Abs(g[big]) {
+				big = i
+			}
+		}
+		for _, e := range []int{big, len(p) / 3, len(p) - 1} {
+			orig := p[e]
+			h := 1e-6 * math.Max(1, math.Abs(orig))
+			p[e] = orig + h
+			lp := run()["vqa.loss"].Float64s()[0]
+			p[e] = orig - h
+			lm := run()["vqa.loss"].Float64s()[0]
+			p[e] = orig
+			fd := (lp - lm) / (2 * h)
+			if math.Abs(fd-g[e]) > 1e-6*math.Max(1, math.Abs(g[big])) {
+				t.Errorf("%s[%d]: gradient %.10g, finite difference %.10g", n, e, g[e], fd)
+			}
+		}
 	}
 }
