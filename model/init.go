@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"runtime"
@@ -181,7 +182,8 @@ var Presets = []string{"tiny", "base"}
 //     heads in the text and cross-modal layers (CLIP's are hidden/64 = 2 by HF's rule), FFN 512
 //     (CLIP's MLP is 4·hidden = 512), 3 text layers, 3 vision blocks, patch 8 on 64 px images
 //     (65 image tokens), 2 cross-modal layers bridged from the top 2 uni-modal layers, 130
-//     positions (texts up to 128 tokens).
+//     positions (texts up to 128 tokens), head_hidden_scale 1 (the reference's VQA head
+//     Linear(2H, 2H) → LN → GELU → Linear(2H, answers)).
 func PresetConfig(name string, vocab int) (*Config, error) {
 	c := DefaultConfig()
 	switch name {
@@ -199,6 +201,7 @@ func PresetConfig(name string, vocab int) (*Config, error) {
 		t.IntermediateSize, t.MaxPositionEmbeddings = 512, 130
 		v := &c.Vision
 		v.HiddenSize, v.NumHiddenLayers, v.PatchSize, v.ImageSize = 128, 3, 8, 64
+		c.raw = map[string]json.RawMessage{"head_hidden_scale": json.RawMessage("1")}
 	default:
 		return nil, fmt.Errorf("model: unknown preset %q (known: tiny, base)", name)
 	}

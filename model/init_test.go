@@ -176,8 +176,8 @@ func TestLoadForTask(t *testing.T) {
 	if got := strings.Join(inited, " "); got != "vqa_classifier.0.bias vqa_classifier.0.weight vqa_classifier.1.bias vqa_classifier.1.weight vqa_classifier.3.bias vqa_classifier.3.weight" {
 		t.Errorf("initialised %s", got)
 	}
-	if got := w.Tensor("vqa_classifier.3.weight").Shape; !got.Equal(graph.Shape{14, 512}) {
-		t.Errorf("vqa_classifier.3.weight %v, want [14 512]", got)
+	if got := w.Tensor("vqa_classifier.3.weight").Shape; !got.Equal(graph.Shape{14, 256}) {
+		t.Errorf("vqa_classifier.3.weight %v, want [14 256] (head_hidden_scale 1)", got)
 	}
 	for _, n := range rep.Loaded {
 		if w.Tensor(n) != ckpt.Tensor(n) {
@@ -185,7 +185,7 @@ func TestLoadForTask(t *testing.T) {
 		}
 	}
 	s := rep.String()
-	for _, want := range []string{"6 newly initialised (seed 9)", "initialised vqa_classifier.0.weight [512 256]: normal(0, 0.02)",
+	for _, want := range []string{"6 newly initialised (seed 9)", "initialised vqa_classifier.0.weight [256 256]: normal(0, 0.02)",
 		"unused itm_score.fc.weight", "unused mlm_score.decoder.weight", "unused text_model.pooler.dense.weight"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)
