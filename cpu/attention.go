@@ -4,7 +4,9 @@ import "github.com/bridgetower-go/bt/graph"
 
 // attentionKernel is AttentionOp per (batch, head): scores = q·kᵀ (gemm tiles, as MatMulT),
 // scores·scale (+ mask), softmax over each row, then scores·v, the same operations in the same
-// order as AttentionOp.Decompose. Each goroutine has its own [Tq, Tk] scores buffer.
+// order as AttentionOp.Decompose. Each goroutine has its own [Tq, Tk] scores buffer. With
+// dropout, each probability is then kept and scaled or zeroed exactly as DropoutOp does with
+// the uniform of its flat [B, H, Tq, Tk] index.
 type attentionKernel[T float] struct {
 	r                  *runner
 	q, k, v, mask, out *value
@@ -17,6 +19,11 @@ type attentionKernel[T float] struct {
 	scores, pack       [][]T // per goroutine
 	parts              int
 	qs, ks, vs, ms, ys []T
+
+	rate, keepScale T // attention dropout (rate 0: none)
+	seed, step      uint64
+	stepIn          *value
+	uniform         func(seed, step, i uint64) T
 }
 
 func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *value) *attentionKernel[T] {
@@ -34,6 +41,10 @@ func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *valu
 			}
 		}
 	}
+	if op.Dropout != 0 {
+		a.rate, a.keepScale, a.seed, a.stepIn = T(op.Dropout), T(1/(1-op.Dropout)), op.Seed, ins[len(ins)-1]
+		a.uniform = uniformFor[T]()
+	}
 	a.qk = newTiling(e.mm, false, true, a.tq, a.tk, a.dh)
 	a.pv = newTiling(e.mm, false, false, a.tq, a.dv, a.tk)
 	a.parts = partsFor(balance*e.threads, a.bh, a.tq*a.tk*(a.dh+a.dv+8))
@@ -50,6 +61,9 @@ func (a *attentionKernel[T]) run() error {
 	a.qs, a.ks, a.vs, a.ys = slice[T](a.q), slice[T](a.k), slice[T](a.v), slice[T](a.out)
 	if a.mask != nil {
 		a.ms = slice[T](a.mask)
+	}
+	if a.stepIn != nil {
+		a.step = uint64(slice[int64](a.stepIn)[0])
 	}
 	a.r.do(a, a.parts)
 	return nil
@@ -83,7 +97,29 @@ func (a *attentionKernel[T]) part(p, w int) {
 				}
 			}
 			softmaxRow(row, row)
+			if a.stepIn != nil {
+				base := uint64((bh*tq + i) * tk)
+				for j := range row {
+					if a.uniform(a.seed, a.step, base+uint64(j)) >= a.rate {
+						row[j] *= a.keepScale
+					} else {
+						row[j] = 0
+					}
+				}
+			}
 		}
 		tileRange(&a.pv, a.f, s, v, y, a.pack[w], 0, a.pv.tiles())
 	}
+}
+
+// uniformFor is graph.RandomFloat32 or graph.RandomFloat64, as the dropout mask of a T tensor.
+func uniformFor[T float]() func(seed, step, i uint64) T {
+	var f any
+	switch any(T(0)).(type) {
+	case float32:
+		f = graph.RandomFloat32
+	default:
+		f = graph.RandomFloat64
+	}
+	return f.(func(seed, step, i uint64) T)
 }

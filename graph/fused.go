@@ -18,11 +18,15 @@ type QuickGELUOp struct{}
 type SoftmaxOp struct{ Axis int }
 
 // AttentionOp is scaled dot-product attention: inputs q [B, H, Tq, Dh], k [B, H, Tk, Dh],
-// v [B, H, Tk, Dv] and, when HasMask, an additive mask that broadcasts to [B, H, Tq, Tk];
-// output softmax(q·kᵀ·Scale + mask)·v [B, H, Tq, Dv].
+// v [B, H, Tk, Dv], then, when HasMask, an additive mask that broadcasts to [B, H, Tq, Tk], then,
+// when Dropout > 0, the step (I64 scalar); output dropout(softmax(q·kᵀ·Scale + mask))·v
+// [B, H, Tq, Dv]. The dropout of the probabilities is DropoutOp{Dropout, Seed} on the
+// [B, H, Tq, Tk] probabilities: element i is kept iff RandomUniform(step, Seed)[i] >= Dropout.
 type AttentionOp struct {
 	Scale   float64
 	HasMask bool
+	Dropout float64 // attention-probability dropout rate, 0 (no step input) in eval mode
+	Seed    uint64
 }
 
 // AdamWOp is one decoupled-weight-decay Adam step as torch.optim.AdamW computes it: inputs param,
@@ -133,13 +137,32 @@ func (o SoftmaxOp) Decompose(in []*Node) []*Node {
 // Attention is softmax(q·kᵀ·scale + mask)·v for q [B, H, Tq, Dh], k [B, H, Tk, Dh],
 // v [B, H, Tk, Dv]; mask (additive, broadcastable to [B, H, Tq, Tk]) may be nil.
 func Attention(q, k, v, mask *Node, scale float64) *Node {
+	return AttentionDropout(q, k, v, mask, nil, scale, 0, 0)
+}
+
+// AttentionDropout is Attention with dropout of rate on the attention probabilities, the mask
+// drawn from seed and step (an I64 scalar) as Dropout draws it. rate 0 is Attention (step may
+// then be nil and is not an input).
+func AttentionDropout(q, k, v, mask, step *Node, scale, rate float64, seed uint64) *Node {
 	g := firstGraph(q, k, v)
 	inputs := []*Node{q, k, v}
 	if mask != nil {
 		inputs = append(inputs, mask)
 	}
+	if rate != 0 {
+		if step == nil {
+			return g.fail("attention: dropout %g needs a step input", rate)
+		}
+		inputs = append(inputs, step)
+	}
 	if inv, bad := anyInvalid(g, inputs...); bad {
 		return inv
+	}
+	if rate != 0 && (rate < 0 || rate >= 1 || step.dtype != I64 || step.Rank() != 0) {
+		return g.fail("attention: dropout rate %g with step %v%v (want 0 <= rate < 1 and an i64 scalar step)", rate, step.dtype, step.shape)
+	}
+	if rate == 0 {
+		seed = 0
 	}
 	if q.Rank() != 4 || k.Rank() != 4 || v.Rank() != 4 {
 		return g.fail("attention: q %v, k %v, v %v must be [B H T D]", q.shape, k.shape, v.shape)
@@ -161,15 +184,33 @@ func Attention(q, k, v, mask *Node, scale float64) *Node {
 			return g.fail("attention: mask %v does not broadcast to scores [%d %d %d %d]", mask.shape, b, h, tq, tk)
 		}
 	}
-	return g.add(AttentionOp{Scale: scale, HasMask: mask != nil}, q.dtype, Shape{b, h, tq, v.shape[3]}, inputs...)
+	op := AttentionOp{Scale: scale, HasMask: mask != nil, Dropout: rate, Seed: seed}
+	return g.add(op, q.dtype, Shape{b, h, tq, v.shape[3]}, inputs...)
+}
+
+// scores is q·kᵀ·Scale (+ mask) [B, H, Tq, Tk].
+func (o AttentionOp) scores(in []*Node) *Node {
+	s := MulScalar(MatMulT(in[0], in[1], false, true), o.Scale)
+	if o.HasMask {
+		s = Add(s, in[3])
+	}
+	return s
+}
+
+// step is the step input (nil without dropout).
+func (o AttentionOp) step(in []*Node) *Node {
+	if o.Dropout == 0 {
+		return nil
+	}
+	return in[len(in)-1]
 }
 
 func (o AttentionOp) Decompose(in []*Node) []*Node {
-	scores := MulScalar(MatMulT(in[0], in[1], false, true), o.Scale)
-	if o.HasMask {
-		scores = Add(scores, in[3])
+	p := Softmax(o.scores(in), -1)
+	if o.Dropout != 0 {
+		p = Dropout(p, o.step(in), o.Dropout, o.Seed)
 	}
-	return []*Node{MatMul(Softmax(scores, -1), in[2])}
+	return []*Node{MatMul(p, in[2])}
 }
 
 // AdamW performs one AdamW step and returns a tuple node: Output(n, 0) is the new param, 1 the new

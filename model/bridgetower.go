@@ -18,6 +18,16 @@ const (
 	InputITMLabels   = "itm_labels"     // int [B]
 	InputVQATargets  = "vqa_targets"    // float [B, NumLabels] soft scores
 	InputClassLabels = "class_labels"   // int [B]
+	// InputStep is the training step, an int scalar []: with BuildOptions.Training the dropout
+	// masks are drawn from (BuildOptions.DropoutSeed, step), so a step replays exactly.
+	InputStep = "step"
+	// InputRowMask is float [B], 1 for a real row and 0 for a padding row (a short last batch
+	// padded to the compiled batch size); only with BuildOptions.RowMask, default all ones. The
+	// ITM, MLM, VQA and classifier losses then average over the real rows only: their labels
+	// are ignored (-100) on padding rows, and the VQA loss is Σ_b m_b·Σ_j bce_bj / Σ_b m_b
+	// (= the unmasked loss when every m_b is 1). All rows padding gives NaN, as torch does with
+	// every label ignored. The contrastive loss is batch-wide and refuses row_mask.
+	InputRowMask = "row_mask"
 )
 
 // BuildOptions chooses the graph: compute dtype, input shape, heads and extra outputs.
@@ -29,6 +39,16 @@ type BuildOptions struct {
 	Losses []Head
 	// HiddenStates adds model.hidden_states.{text,image,cross}.* outputs.
 	HiddenStates bool
+	// Training turns dropout on where HF has it (text_config.hidden_dropout_prob after the text
+	// embeddings and after each attention output and feed-forward projection of the text and
+	// cross-modal layers; attention_probs_dropout_prob on their attention probabilities; none in
+	// CLIP, the bridges, poolers or heads) and adds the step input. Each dropout site draws its
+	// mask from its own seed, derived from DropoutSeed and the site's parameter prefix. Without
+	// Training the graph is the eval graph, unchanged.
+	Training    bool
+	DropoutSeed uint64
+	// RowMask adds the row_mask input (see InputRowMask) to the losses.
+	RowMask bool
 }
 
 // Model is a BridgeTower forward graph for one input shape. Outputs use the golden names:
@@ -170,6 +190,9 @@ func Build(cfg *Config, opts BuildOptions) (*Model, error) {
 	for _, h := range opts.Losses {
 		if !heads[h] {
 			return nil, fmt.Errorf("model: loss of head %q asked for without the head", h)
+		}
+		if h == HeadITC && opts.RowMask {
+			return nil, fmt.Errorf("model: the contrastive (itc) loss does not support row_mask: it compares every row with every other, so a padding row would act as a negative")
 		}
 		losses[h] = true
 	}

@@ -7,6 +7,11 @@
 // uni-modal layers into the cross-modal layers, the cross-modal transformer, the poolers and the
 // task heads (image-text matching, masked LM, contrastive, VQA and classification).
 //
+// For fine-tuning, BuildOptions.Training adds HF's dropout (seeded per site, replayable from the
+// step input) and BuildOptions.RowMask a per-row mask of the losses; InitWeights draws parameters
+// by HF's _init_weights rules, LoadForTask fills the parameters a checkpoint lacks (a new task
+// head) and reports them, and PresetConfig gives the configs of bt init.
+//
 // Reading and writing weights lives in the sub-packages safetensors (the safetensors format) and
 // checkpoint (any supported checkpoint file or directory, with HF key names).
 package model

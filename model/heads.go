@@ -10,7 +10,7 @@ import (
 
 // This file: the task heads on top of the backbone — image-text matching, masked LM, contrastive
 // (HF's three-way ITC), the original repository's VQA classifier and an SNLI-VE-style classifier —
-// and their losses.
+// and their losses, with the per-row mask (row_mask) of training batches.
 
 // Head names a task head.
 type Head string
@@ -66,7 +66,7 @@ func (b *builder) itmHead(pooled *graph.Node) {
 	logits := b.linear(pooled, "itm_score.fc")
 	b.out["itm.logits"] = logits
 	if b.wantLoss(HeadITM) {
-		labels := b.input(InputITMLabels, graph.I64, graph.Shape{b.opts.Batch})
+		labels := b.maskLabels(b.input(InputITMLabels, graph.I64, graph.Shape{b.opts.Batch}))
 		b.out["itm.loss"] = graph.SoftmaxCrossEntropy(logits, labels, -100)
 	}
 }
@@ -85,7 +85,7 @@ func (b *builder) mlmHead(text *graph.Node) {
 	b.out["mlm.logits"] = logits
 	if b.wantLoss(HeadMLM) {
 		v := b.cfg.Text.VocabSize
-		labels := b.input(InputMLMLabels, graph.I64, graph.Shape{b.opts.Batch, b.opts.TextLen})
+		labels := b.maskLabels(b.input(InputMLMLabels, graph.I64, graph.Shape{b.opts.Batch, b.opts.TextLen}))
 		b.out["mlm.loss"] = graph.SoftmaxCrossEntropy(graph.Reshape(logits, -1, v), graph.Reshape(labels, -1), -100)
 	}
 }
@@ -144,10 +144,14 @@ func (b *builder) classifierHead(h Head, prefix string, pooled *graph.Node) {
 	n := b.cfg.NumLabels()
 	if h == HeadVQA {
 		targets := b.input(InputVQATargets, b.dt, graph.Shape{b.opts.Batch, n})
+		if b.opts.RowMask {
+			b.out[name+".loss"] = b.maskedVQALoss(logits, targets)
+			return
+		}
 		b.out[name+".loss"] = graph.MulScalar(graph.BCEWithLogits(logits, targets), float64(n))
 		return
 	}
-	labels := b.input(InputClassLabels, graph.I64, graph.Shape{b.opts.Batch})
+	labels := b.maskLabels(b.input(InputClassLabels, graph.I64, graph.Shape{b.opts.Batch}))
 	b.out[name+".loss"] = graph.SoftmaxCrossEntropy(logits, labels, -100)
 }
 
@@ -170,4 +174,41 @@ func CheckHead(cfg *Config, h Head) error {
 		}
 	}
 	return nil
+}
+
+// realRows is row_mask > 0 ([B] Bool), or nil without BuildOptions.RowMask.
+func (b *builder) realRows() *graph.Node {
+	if !b.opts.RowMask {
+		return nil
+	}
+	m := b.input(InputRowMask, b.dt, graph.Shape{b.opts.Batch})
+	return graph.Greater(m, b.g.Scalar(0, b.dt))
+}
+
+// maskLabels sets integer labels [B, ...] to -100 (ignored) on padding rows; labels unchanged
+// without a row mask.
+func (b *builder) maskLabels(labels *graph.Node) *graph.Node {
+	real := b.realRows()
+	if real == nil || !labels.Valid() {
+		return labels
+	}
+	s := labels.Shape()
+	shape := make([]int, len(s))
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[0] = s[0]
+	cond := graph.BroadcastTo(graph.Reshape(real, shape...), s)
+	return graph.Where(cond, labels, b.g.Full(-100, labels.DType(), s))
+}
+
+// maskedVQALoss is the VQA loss with a row mask m [B]: Σ_b m_b·Σ_j bce(x_bj, z_bj) / Σ_b m_b,
+// with bce = max(x, 0) − x·z + log(1 + exp(−|x|)) (BCEWithLogitsOp's formula). With every m_b = 1
+// it is the unmasked mean BCE times the answer count.
+func (b *builder) maskedVQALoss(logits, targets *graph.Node) *graph.Node {
+	m := b.input(InputRowMask, b.dt, graph.Shape{b.opts.Batch})
+	x, z := logits, targets
+	l := graph.Add(graph.Sub(graph.Max(x, graph.ZerosLike(x)), graph.Mul(x, z)), graph.Log(graph.AddScalar(graph.Exp(graph.Neg(graph.Abs(x))), 1)))
+	rows := graph.ReduceSum(l, 1) // [B]
+	return graph.Div(graph.ReduceSum(graph.Mul(rows, m)), graph.ReduceSum(m))
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -165,8 +166,12 @@ func (m *Model) PrepareInputs(inputs map[string]*graph.Tensor) (map[string]*grap
 			out[name], err = intInput(name, t, graph.Shape{o.Batch}, -100, int64(cfg.NumLabels())-1, "[B] with class ids or -100")
 		case InputVQATargets:
 			out[name], err = floatInput(name, t, graph.Shape{o.Batch, cfg.NumLabels()}, o.DType, false, "[B answers]")
+		case InputStep:
+			out[name], err = intInput(name, t, graph.Shape{}, 0, math.MaxInt64, "a scalar step >= 0")
+		case InputRowMask:
+			out[name], err = rowMaskInput(t, o)
 		default:
-			err = fmt.Errorf("model: unknown input %q (known: %s)", name, strings.Join([]string{InputIDs, InputMask, InputPixels, InputPixelMask, InputMLMLabels, InputITMLabels, InputVQATargets, InputClassLabels}, ", "))
+			err = fmt.Errorf("model: unknown input %q (known: %s)", name, strings.Join([]string{InputIDs, InputMask, InputPixels, InputPixelMask, InputMLMLabels, InputITMLabels, InputVQATargets, InputClassLabels, InputStep, InputRowMask}, ", "))
 		}
 		if err != nil {
 			return nil, err
@@ -176,6 +181,11 @@ func (m *Model) PrepareInputs(inputs map[string]*graph.Tensor) (map[string]*grap
 		ones := graph.NewTensor(o.DType, graph.Shape{o.Batch, o.TextLen})
 		fill(ones, 1)
 		out[InputMask] = ones
+	}
+	if _, ok := out[InputRowMask]; !ok && o.RowMask {
+		ones := graph.NewTensor(o.DType, graph.Shape{o.Batch})
+		fill(ones, 1)
+		out[InputRowMask] = ones
 	}
 	for name := range out {
 		if _, used := m.Inputs[name]; !used {
@@ -196,6 +206,20 @@ func fill(t *graph.Tensor, v float64) {
 			d[i] = v
 		}
 	}
+}
+
+// rowMaskInput checks row_mask: [B], every value 0 or 1.
+func rowMaskInput(t *graph.Tensor, o BuildOptions) (*graph.Tensor, error) {
+	out, err := floatInput(InputRowMask, t, graph.Shape{o.Batch}, o.DType, true, "[B] of 1 (real row) and 0 (padding row)")
+	if err != nil {
+		return nil, err
+	}
+	for i, x := range out.Float64s() {
+		if x != 0 && x != 1 {
+			return nil, fmt.Errorf("model: input %s element %d is %g, want 1 (real row) or 0 (padding row)", InputRowMask, i, x)
+		}
+	}
+	return out, nil
 }
 
 // intInput checks an integer input's shape and range and returns it as I64.

@@ -2,14 +2,16 @@ package model
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"strconv"
 
 	"github.com/bridgetower-go/bt/graph"
 )
 
-// This file: the RoBERTa text tower (embeddings and BERT post-LN layers) and the BERT attention
-// and feed-forward blocks that the cross-modal layers reuse.
+// This file: the RoBERTa text tower (embeddings and BERT post-LN layers), the BERT attention
+// and feed-forward blocks that the cross-modal layers reuse, and the seeded dropout sites of
+// training mode (HF has dropout only in these blocks and the text embeddings).
 
 // activation maps an HF hidden_act name to a graph function; field names the config field in
 // errors.
@@ -77,7 +79,8 @@ func (b *builder) textEmbeddings(ids *graph.Node) *graph.Node {
 	tokenType := graph.SliceAxis(b.p(p+"token_type_embeddings.weight"), 0, 0, 1) // row 0, [1 Ht]
 	x := graph.Add(word, tokenType)
 	x = graph.Add(x, lookup(b.p(p+"position_embeddings.weight"), pos))
-	return b.layerNorm(x, p+"LayerNorm", b.cfg.Text.LayerNormEps)
+	x = b.layerNorm(x, p+"LayerNorm", b.cfg.Text.LayerNormEps)
+	return b.dropout(x, p+"dropout", b.cfg.Text.HiddenDropoutProb)
 }
 
 // textLayer is BERT layer i of the text tower on x [B, T, Ht] with the additive text mask.
@@ -93,21 +96,22 @@ func (b *builder) bertAttention(prefix string, x, kv, mask *graph.Node) *graph.N
 	q := b.linear(x, prefix+".self.query")
 	k := b.linear(kv, prefix+".self.key")
 	v := b.linear(kv, prefix+".self.value")
-	ctx := multiHead(q, k, v, mask, b.cfg.Text.NumAttentionHeads)
-	out := b.linear(ctx, prefix+".output.dense")
+	ctx := b.multiHead(q, k, v, mask, b.cfg.Text.NumAttentionHeads, prefix+".self.dropout", b.cfg.Text.AttentionProbsDropoutProb)
+	out := b.dropout(b.linear(ctx, prefix+".output.dense"), prefix+".output.dropout", b.cfg.Text.HiddenDropoutProb)
 	return b.layerNorm(graph.Add(out, x), prefix+".output.LayerNorm", b.cfg.Text.LayerNormEps)
 }
 
 // bertFeedForward is LN(output.dense(act(intermediate.dense(x))) + x) with text_config's act/eps.
 func (b *builder) bertFeedForward(prefix string, x *graph.Node) *graph.Node {
 	h := b.textAct(b.linear(x, prefix+".intermediate.dense"))
-	out := b.linear(h, prefix+".output.dense")
+	out := b.dropout(b.linear(h, prefix+".output.dense"), prefix+".output.dropout", b.cfg.Text.HiddenDropoutProb)
 	return b.layerNorm(graph.Add(out, x), prefix+".output.LayerNorm", b.cfg.Text.LayerNormEps)
 }
 
 // multiHead is scaled dot-product attention over heads for q [B, Tq, D], k and v [B, Tk, D]:
-// split into [B, heads, T, D/heads], softmax(q·kᵀ/√(D/heads) + mask)·v, merged back to [B, Tq, D].
-func multiHead(q, k, v, mask *graph.Node, heads int) *graph.Node {
+// split into [B, heads, T, D/heads], dropout(softmax(q·kᵀ/√(D/heads) + mask))·v, merged back to
+// [B, Tq, D]. The dropout (rate on the probabilities, seeded by site) is on only in training.
+func (b *builder) multiHead(q, k, v, mask *graph.Node, heads int, site string, rate float64) *graph.Node {
 	if !q.Valid() || !k.Valid() || !v.Valid() {
 		return graph.Add(graph.Add(q, k), v) // an invalid node; the graph holds the first error
 	}
@@ -117,6 +121,40 @@ func multiHead(q, k, v, mask *graph.Node, heads int) *graph.Node {
 	}
 	s := q.Shape()
 	dh := s[2] / heads
-	ctx := graph.Attention(split(q), split(k), split(v), mask, 1/math.Sqrt(float64(dh)))
+	scale := 1 / math.Sqrt(float64(dh))
+	var ctx *graph.Node
+	if b.opts.Training && rate > 0 {
+		ctx = graph.AttentionDropout(split(q), split(k), split(v), mask, b.step(), scale, rate, b.siteSeed(site))
+	} else {
+		ctx = graph.Attention(split(q), split(k), split(v), mask, scale)
+	}
 	return graph.Reshape(graph.Transpose(ctx, 0, 2, 1, 3), s[0], s[1], s[2])
+}
+
+// step returns the step input (I64 scalar), created on first use.
+func (b *builder) step() *graph.Node {
+	return b.input(InputStep, graph.I64, graph.Shape{})
+}
+
+// SiteSeed is the seed of the dropout site named site (a parameter prefix such as
+// "text_model.encoder.layer.0.attention.output.dropout") for the run seed: FNV-1a 64 of the site
+// name mixed with the seed (splitmix64), so that sites draw independent masks and a site's mask
+// does not depend on which other sites exist.
+func SiteSeed(seed uint64, site string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(site))
+	z := h.Sum64() ^ (seed + 0x9e3779b97f4a7c15)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (b *builder) siteSeed(site string) uint64 { return SiteSeed(b.opts.DropoutSeed, site) }
+
+// dropout is graph.Dropout of x at a site in training mode, x itself otherwise or at rate 0.
+func (b *builder) dropout(x *graph.Node, site string, rate float64) *graph.Node {
+	if !b.opts.Training || rate == 0 {
+		return x
+	}
+	return graph.Dropout(x, b.step(), rate, b.siteSeed(site))
 }

@@ -42,7 +42,7 @@ func (b *builder) visionBlock(i int, x *graph.Node) *graph.Node {
 	q := graph.SliceAxis(qkv, -1, 0, hv)
 	k := graph.SliceAxis(qkv, -1, hv, 2*hv)
 	val := graph.SliceAxis(qkv, -1, 2*hv, 3*hv)
-	a := multiHead(q, k, val, nil, hv/64)
+	a := b.multiHead(q, k, val, nil, hv/64, "", 0) // CLIP has no dropout
 	x = graph.Add(x, b.linear(a, p+"attn.out_proj"))
 	h = b.layerNorm(x, p+"ln_2", eps)
 	h = b.linear(graph.QuickGELU(b.linear(h, p+"mlp.c_fc")), p+"mlp.c_proj")

@@ -68,6 +68,34 @@ func attentionCase(name string, b, h, tq, tk, dh, dv int, mask graph.Shape, mask
 	}
 }
 
+// attentionDropoutCase is attention with dropout on the probabilities (step input 5).
+func attentionDropoutCase(name string, b, h, tq, tk, dh, dv int, rate float64, seed uint64) *opCase {
+	const scale = 0.6
+	return &opCase{
+		name:   name,
+		covers: []graph.Op{graph.AttentionOp{}},
+		args: []arg{
+			{name: "q", dtype: T, shape: graph.Shape{b, h, tq, dh}},
+			{name: "k", dtype: T, shape: graph.Shape{b, h, tk, dh}},
+			{name: "v", dtype: T, shape: graph.Shape{b, h, tk, dv}},
+			{name: "mask", dtype: T, shape: graph.Shape{b, 1, 1, tk}, gen: choice(0, 0, -10000), input: true},
+			{name: "step", dtype: graph.I64, shape: graph.Shape{}, gen: choice(5)},
+		},
+		build: func(_ *graph.Graph, _ graph.DType, x nodes) nodes {
+			return nodes{graph.AttentionDropout(x[0], x[1], x[2], x[3], x[4], scale, rate, seed)}
+		},
+		ref: func(dt graph.DType, x tensors) tensors {
+			scores := refMatMul(x[0], x[1], false, true)
+			for i := range scores.data {
+				scores.data[i] *= scale
+			}
+			scores = map2(scores, x[3], func(a, b float64) float64 { return a + b })
+			p := refDropout(dt, refSoftmax(scores, 3), int64(x[4].data[0]), rate, seed)
+			return tensors{refMatMul(p, x[2], false, false)}
+		},
+	}
+}
+
 func fusedCases() []*opCase {
 	const b1, b2, eps, wd = 0.9, 0.999, 1e-8, 0.01
 	adam := func(name string, outputs ...int) *opCase {
@@ -167,6 +195,8 @@ func fusedCases() []*opCase {
 		attentionCase("attention_mask", 2, 2, 3, 5, 4, 6, graph.Shape{2, 1, 1, 5}, choice(0, 0, -10000)),
 		attentionCase("attention_mask_full", 1, 3, 4, 4, 2, 3, graph.Shape{1, 3, 4, 4}, uniform(-1, 1)),
 		attentionCase("attention_tq1", 1, 1, 1, 17, 3, 2, nil, nil),
+		attentionDropoutCase("attention_dropout", 2, 2, 3, 5, 4, 6, 0.3, 9),
+		attentionDropoutCase("attention_dropout_tk17", 1, 2, 4, 17, 3, 2, 0.1, 4),
 		adam("adamw", 0, 1, 2),
 		adam("adamw_param_only", 0),
 		sce("softmax_cross_entropy", 6, 5, graph.I64, choice(0, 1, 2, 3, 4, -100), -100),

@@ -9,7 +9,9 @@
 //     (independent of graph's decompositions), on odd, size-1, broadcast and zero-size shapes;
 //   - gradients, in F64: loss = Σ op(inputs)·W for a fixed random W, graph.Gradient run on the
 //     backend, against central finite differences of the backend's own forward pass;
-//   - fused ops: the backend's fused node against the same backend running its Decompose.
+//   - fused ops: the backend's fused node against the same backend running its Decompose;
+//   - fused ops with their own VJP (graph.GradientOp): the gradient through it against the
+//     gradient through the decomposition (graph.Lower), in F64 (VJPTol).
 //
 // It also checks run-time argument errors (count, dtype, shape, nil, gather index range: errors
 // that name the input, never panics) and bit-for-bit determinism of repeated runs.

@@ -35,6 +35,9 @@ func Run(t *testing.T, b graph.Backend) {
 			}
 			if dt == graph.F64 && !c.noGrad {
 				t.Run(prefix+"/grad", func(t *testing.T) { checkGrad(t, b, c) })
+				if hasOwnVJP(t, c) {
+					t.Run(prefix+"/vjp", func(t *testing.T) { checkVJP(t, b, c) })
+				}
 			}
 		}
 	}
