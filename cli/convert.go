@@ -10,8 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bridgetower-go/bt/graph"
-	"github.com/bridgetower-go/bt/internal/progress"
 	"github.com/bridgetower-go/bt/hub"
+	"github.com/bridgetower-go/bt/internal/progress"
 	"github.com/bridgetower-go/bt/model"
 	"github.com/bridgetower-go/bt/model/checkpoint"
 	"github.com/bridgetower-go/bt/model/safetensors"
