@@ -140,8 +140,12 @@ func (s *scene) candidates(size int) map[string][]question {
 	exist := func(c, sh int, ans string) {
 		add(TypeExist, "is there a "+ColourNames[c]+" "+ShapeNames[sh]+"?", ans)
 	}
-	for k := range present {
-		exist(k[0], k[1], "yes")
+	asked := map[[2]int]bool{}
+	for _, o := range s.Objects { // in object order: candidate lists must not depend on map order
+		if k := [2]int{o.Colour, o.Shape}; !asked[k] {
+			asked[k] = true
+			exist(k[0], k[1], "yes")
+		}
 	}
 	// "no" questions: absent pairs; near misses (the colour or the shape is in the scene) are
 	// listed twice, so that a model must bind colour to shape.
