@@ -18,13 +18,12 @@ type ShapesOptions struct {
 	N           int     // questions over both splits; 0 = DefaultShapesN
 	Seed        uint64  // the set is a function of (Seed, N, Size, PerImage, ValFraction)
 	Size        int     // image side in pixels; 0 = 64 (minimum 32)
-	PerImage    int     // questions per image, of distinct types; 0 = 3 (at most 5)
+	PerImage    int     // questions per image (fewer when a scene cannot answer enough types); 0 = 3 (at most 5)
 	ValFraction float64 // share of images in val.jsonl; 0 = 0.1
 	Workers     int     // goroutines rendering and writing images; 0 = GOMAXPROCS
 }
 
-// DefaultShapesN is the default number of questions: 30,000 on 10,000 images (≈ 15 MB, a few
-// seconds to generate on two cores).
+// DefaultShapesN is the default number of questions: 30,000 on about 10,000 images (≈ 50 MB).
 const DefaultShapesN = 30000
 
 // ShapesSummary describes a generated set.
