@@ -18,7 +18,7 @@ func init() {
 			{
 				Name:      "shapes",
 				Usage:     "write a synthetic coloured-shapes VQA set (train.jsonl, val.jsonl, images/, answers.json, README.md)",
-				ArgsUsage: "--out DIR [--n N] [--seed S] [--size PX]",
+				ArgsUsage: "--out DIR [--n N] [--seed S] [--size PX] [--per-image K] [--types color,shape,...]",
 				Description: "Scenes of 1–3 large shapes (circle, square, triangle; red, green, blue, yellow) on varied grey\n" +
 					"backgrounds; questions on colour, shape, count, existence and left/right position with balanced\n" +
 					"answers. The output depends only on the flags. DIR must not exist or be empty. See DIR/README.md.",
@@ -29,6 +29,7 @@ func init() {
 					&cli.IntFlag{Name: "size", Value: 64, Usage: "image side in pixels (32–1024)"},
 					&cli.IntFlag{Name: "per-image", Value: 3, Usage: "questions per image, of distinct types (1–5)"},
 					&cli.Float64Flag{Name: "val-fraction", Value: 0.1, Usage: "share of the images in val.jsonl"},
+					&cli.StringSliceFlag{Name: "types", Usage: "question types to ask (color, shape, count, exist, position; default all), e.g. for a curriculum"},
 				},
 				Action: runDataShapes,
 			},
@@ -55,7 +56,10 @@ func runDataShapes(c *cli.Context) error {
 		return fmt.Errorf("data shapes: unexpected arguments %v", c.Args().Slice())
 	}
 	opt := data.ShapesOptions{N: c.Int("n"), Seed: c.Uint64("seed"), Size: c.Int("size"),
-		PerImage: c.Int("per-image"), ValFraction: c.Float64("val-fraction")}
+		PerImage: c.Int("per-image"), ValFraction: c.Float64("val-fraction"), Types: c.StringSlice("types")}
+	if len(opt.Types) > 0 && opt.PerImage > len(opt.Types) && !c.IsSet("per-image") {
+		opt.PerImage = len(opt.Types)
+	}
 	if opt.N <= 0 || opt.Size <= 0 || opt.PerImage <= 0 || opt.ValFraction <= 0 {
 		return fmt.Errorf("data shapes: --n, --size, --per-image and --val-fraction must be positive")
 	}

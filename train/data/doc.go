@@ -14,7 +14,7 @@
 // (SoftScore). The answer vocabulary is built from the training split by frequency
 // (BuildAnswerVocab) and saved as answers.json (Vocab.Save, LoadVocab).
 //
-// Batches (Loader.Next) are map[string]*graph.Tensor keyed by the model's input names, always of
+// Batches (Loader.Next; Loader.NextBatch adds the rows' dataset indices) are map[string]*graph.Tensor keyed by the model's input names, always of
 // one shape (F = F32, or F64 with LoaderOptions.FloatDType):
 //
 //	input_ids      I64 [B T]       text padded with <pad> and truncated to T = LoaderOptions.TextLen

@@ -17,7 +17,7 @@ import (
 // testTokenizer is a real RoBERTa-layout tokenizer (tokenizer.Load on vocab.json + merges.txt)
 // whose vocabulary is the four special tokens and the 256 byte-level symbols, with no merges:
 // every byte of a text is one token (id 4 + its position in the byte-level table order below).
-func testTokenizer(t *testing.T) *tokenizer.Tokenizer {
+func testTokenizer(t testing.TB) *tokenizer.Tokenizer {
 	t.Helper()
 	dir := t.TempDir()
 	vocab := map[string]int{"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
@@ -32,7 +32,7 @@ func testTokenizer(t *testing.T) *tokenizer.Tokenizer {
 	return tok
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ type LoaderOptions struct {
 	FloatDType graph.DType
 }
 
-// Loader yields fixed-shape batches of a dataset. Next is for one goroutine; the decoding runs
+// Loader yields fixed-shape batches of a dataset. Next/NextBatch are for one goroutine; the decoding runs
 // in up to Workers background goroutines, at most Prefetch batches ahead.
 type Loader struct {
 	ds     *Dataset
@@ -215,9 +215,20 @@ func (l *Loader) Restore(state []byte) error {
 	return nil
 }
 
-// Next returns the next batch. Without Repeat it returns io.EOF once after the last batch of
-// each epoch. The context cancels the wait.
-func (l *Loader) Next(ctx context.Context) (*Batch, error) {
+// Next returns the inputs of the next batch (NextBatch's Inputs), so that a Loader is a
+// train.Batches. Without Repeat it returns io.EOF once after the last batch of each epoch.
+func (l *Loader) Next(ctx context.Context) (map[string]*graph.Tensor, error) {
+	b, err := l.NextBatch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.Inputs, nil
+}
+
+// NextBatch returns the next batch with its row bookkeeping. Without Repeat it returns io.EOF
+// once after the last batch of each epoch (the following call starts the next epoch). The
+// context cancels the wait.
+func (l *Loader) NextBatch(ctx context.Context) (*Batch, error) {
 	if l.pipe == nil {
 		l.pipe = l.start(l.pos)
 	}

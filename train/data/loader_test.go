@@ -50,7 +50,7 @@ func TestLoaderVQABatches(t *testing.T) {
 	ctx := context.Background()
 	var batches []*Batch
 	for {
-		b, err := l.Next(ctx)
+		b, err := l.NextBatch(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -97,7 +97,7 @@ func TestLoaderVQABatches(t *testing.T) {
 		}
 	}
 	// after io.EOF the next call starts epoch 1
-	b, err := l.Next(ctx)
+	b, err := l.NextBatch(ctx)
 	must(t, err)
 	if b.Pos != (Position{Epoch: 1}) || fmt.Sprint(b.Examples) != "[0 1]" {
 		t.Errorf("after EOF: %+v %v", b.Pos, b.Examples)
@@ -109,7 +109,7 @@ func collect(t *testing.T, l *Loader, n int) []*Batch {
 	t.Helper()
 	var out []*Batch
 	for len(out) < n {
-		b, err := l.Next(context.Background())
+		b, err := l.NextBatch(context.Background())
 		must(t, err)
 		out = append(out, b)
 	}
@@ -186,13 +186,13 @@ func TestLoaderBadImage(t *testing.T) {
 	must(t, os.WriteFile(ds.Examples[2].Image, []byte("not a png"), 0o644))
 	tok := testTokenizer(t)
 	l, _ := NewLoader(ds, tok, imageConfig64(), LoaderOptions{BatchSize: 4, TextLen: 6, Labels: v})
-	_, err := l.Next(context.Background())
+	_, err := l.NextBatch(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "train.jsonl:3") {
 		t.Errorf("bad image error %v, want the file and line", err)
 	}
 	l.Close()
 	l, _ = NewLoader(ds, tok, imageConfig64(), LoaderOptions{BatchSize: 4, TextLen: 6, Labels: v, SkipBad: true})
-	b, err := l.Next(context.Background())
+	b, err := l.NextBatch(context.Background())
 	must(t, err)
 	l.Close()
 	if b.Skipped != 1 || l.Skipped() != 1 || fmt.Sprint(b.Inputs[RowMask].Data) != "[1 1 0 1]" || b.Rows != 3 {
@@ -253,4 +253,37 @@ func TestLoaderRetrievalAndClassification(t *testing.T) {
 	if _, err := NewLoader(cds, tok, imageConfig64(), LoaderOptions{BatchSize: 4}); err == nil {
 		t.Error("classification without a label vocabulary accepted")
 	}
+}
+
+// The loader is a train.Batches (the trainer's interface, repeated here: train imports no data).
+var _ interface {
+	Next(context.Context) (map[string]*graph.Tensor, error)
+	State() []byte
+	Restore([]byte) error
+} = (*Loader)(nil)
+
+// BenchmarkLoaderShapes measures rows per second through decoding, preprocessing and
+// tokenization of the shapes set (64 px, batch 32, text 16), with the default workers.
+func BenchmarkLoaderShapes(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "set")
+	if _, err := GenerateShapes(dir, ShapesOptions{N: 1200, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	ds, err := ReadJSONL(filepath.Join(dir, "train.jsonl"), TaskVQA, ReadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, _ := LoadVocab(filepath.Join(dir, AnswersFile))
+	l, err := NewLoader(ds, testTokenizer(b), imageConfig64(), LoaderOptions{BatchSize: 32, TextLen: 16, Labels: v, Shuffle: true, Repeat: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := l.NextBatch(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

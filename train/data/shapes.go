@@ -181,12 +181,13 @@ func (s *scene) candidates(size int) map[string][]question {
 // balancer picks questions so that types and, within a type, answers stay balanced: it
 // prefers the (type, answer) cell with the fewest questions relative to its fair share.
 type balancer struct {
+	types []string // the types asked, in ShapeTypes order
 	count map[string]map[string]int
 }
 
-func newBalancer() *balancer {
-	b := &balancer{count: map[string]map[string]int{}}
-	for _, t := range ShapeTypes {
+func newBalancer(types []string) *balancer {
+	b := &balancer{types: types, count: map[string]map[string]int{}}
+	for _, t := range types {
 		b.count[t] = map[string]int{}
 	}
 	return b
@@ -196,7 +197,7 @@ func newBalancer() *balancer {
 // questions, each answer 1/A of its type): the smallest count × A, first in order on ties.
 func (b *balancer) neediest() (typ, answer string) {
 	bestKey := -1
-	for _, t := range ShapeTypes {
+	for _, t := range b.types {
 		as := typeAnswers(t)
 		for _, a := range as {
 			if k := b.count[t][a] * len(as); bestKey < 0 || k < bestKey {
@@ -225,7 +226,7 @@ func (b *balancer) pick(r *rand.Rand, cands map[string][]question, k int) []ques
 		tie  uint64
 	}
 	var choices []choice
-	for _, t := range ShapeTypes {
+	for _, t := range b.types {
 		best := choice{key: -1}
 		seen := map[string]bool{}
 		for _, q := range cands[t] {

@@ -278,3 +278,26 @@ func TestShapesDeterministicAndRefusesOverwrite(t *testing.T) {
 		return err
 	}))
 }
+
+func TestShapesTypesOption(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "set")
+	_, err := GenerateShapes(dir, ShapesOptions{N: 40, Seed: 3, PerImage: 2, Types: []string{"count", "color", "count"}})
+	must(t, err)
+	ds, err := ReadJSONL(filepath.Join(dir, "train.jsonl"), TaskVQA, ReadOptions{})
+	must(t, err)
+	n := map[string]int{}
+	for _, e := range ds.Examples {
+		n[e.Type]++
+	}
+	if len(n) != 2 || n["count"] == 0 || n["color"] == 0 {
+		t.Errorf("types %v, want count and color only", n)
+	}
+	_, err = GenerateShapes(filepath.Join(t.TempDir(), "x"), ShapesOptions{N: 40, Types: []string{"size"}})
+	if err == nil || !strings.Contains(err.Error(), `unknown question type "size"`) {
+		t.Errorf("unknown type: %v", err)
+	}
+	_, err = GenerateShapes(filepath.Join(t.TempDir(), "y"), ShapesOptions{N: 40, PerImage: 3, Types: []string{"count", "color"}})
+	if err == nil || !strings.Contains(err.Error(), "questions per image") {
+		t.Errorf("3 per image of 2 types: %v", err)
+	}
+}

@@ -21,6 +21,9 @@ type ShapesOptions struct {
 	PerImage    int     // questions per image (fewer when a scene cannot answer enough types); 0 = 3 (at most 5)
 	ValFraction float64 // share of images in val.jsonl; 0 = 0.1
 	Workers     int     // goroutines rendering and writing images; 0 = GOMAXPROCS
+	// Types restricts the question types (a subset of ShapeTypes, e.g. for a curriculum);
+	// nil = all five.
+	Types []string
 }
 
 // DefaultShapesN is the default number of questions: 30,000 on about 10,000 images (≈ 50 MB).
@@ -60,13 +63,29 @@ func (o *ShapesOptions) defaults() error {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	if len(o.Types) == 0 {
+		o.Types = ShapeTypes
+	}
+	want := map[string]bool{}
+	for _, t := range o.Types {
+		if typeAnswers(t) == nil || !contains(ShapeTypes, t) {
+			return fmt.Errorf("data: shapes: unknown question type %q (want %v)", t, ShapeTypes)
+		}
+		want[t] = true
+	}
+	o.Types = nil
+	for _, t := range ShapeTypes { // canonical order, no repeats
+		if want[t] {
+			o.Types = append(o.Types, t)
+		}
+	}
 	switch {
 	case o.N < 10:
 		return fmt.Errorf("data: shapes: --n %d: want at least 10 questions", o.N)
 	case o.Size < 32 || o.Size > 1024:
 		return fmt.Errorf("data: shapes: --size %d: want 32 to 1024 pixels", o.Size)
-	case o.PerImage < 1 || o.PerImage > len(ShapeTypes):
-		return fmt.Errorf("data: shapes: %d questions per image: want 1 to %d", o.PerImage, len(ShapeTypes))
+	case o.PerImage < 1 || o.PerImage > len(o.Types):
+		return fmt.Errorf("data: shapes: %d questions per image: want 1 to %d (the number of question types)", o.PerImage, len(o.Types))
 	case o.ValFraction <= 0 || o.ValFraction >= 1:
 		return fmt.Errorf("data: shapes: validation fraction %v: want (0, 1)", o.ValFraction)
 	}
@@ -89,7 +108,7 @@ func GenerateShapes(dir string, opt ShapesOptions) (*ShapesSummary, error) {
 		return nil, fmt.Errorf("data: shapes: %w", err)
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x5a9e5))
-	bal := newBalancer()
+	bal := newBalancer(opt.Types)
 	var scenes []scene
 	var qs [][]question
 	total := 0
@@ -221,4 +240,13 @@ func writeImages(dir string, scenes []scene, opt ShapesOptions) error {
 	close(jobs)
 	wg.Wait()
 	return first
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
