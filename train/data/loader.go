@@ -229,14 +229,20 @@ func (l *Loader) Next(ctx context.Context) (map[string]*graph.Tensor, error) {
 // once after the last batch of each epoch (the following call starts the next epoch). The
 // context cancels the wait.
 func (l *Loader) NextBatch(ctx context.Context) (*Batch, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if l.pipe == nil {
 		l.pipe = l.start(l.pos)
 	}
+	// On cancellation the pipeline is dropped (a future taken from it would be lost), so
+	// that the next call restarts at the unchanged position.
 	var fut chan result
 	var ok bool
 	select {
 	case fut, ok = <-l.pipe.futures:
 	case <-ctx.Done():
+		l.Close()
 		return nil, ctx.Err()
 	}
 	if !ok { // end of the epoch without Repeat
@@ -247,6 +253,7 @@ func (l *Loader) NextBatch(ctx context.Context) (*Batch, error) {
 	select {
 	case r = <-fut:
 	case <-ctx.Done():
+		l.Close()
 		return nil, ctx.Err()
 	}
 	if r.err != nil {

@@ -171,6 +171,17 @@ func TestLoaderShuffleResumeAndWorkers(t *testing.T) {
 	rest := collect(t, r, 5)
 	r.Close()
 	sameBatches(t, "resumed", full, append(first, rest...))
+	// a cancelled call loses no batch: the next one is batch 4 of the uninterrupted run
+	c, _ := NewLoader(ds, tok, imageConfig64(), opt)
+	got := collect(t, c, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.NextBatch(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	got = append(got, collect(t, c, 5)...)
+	c.Close()
+	sameBatches(t, "after a cancelled call", full, got)
 	// a state saved for another batch size is refused
 	opt3 := opt
 	opt3.BatchSize = 2
