@@ -104,6 +104,14 @@ func TestAnswerVocabSaveLoad(t *testing.T) {
 	if id, ok := back.ID("c"); !ok || id != 2 {
 		t.Errorf("ID(c) = %d %v", id, ok)
 	}
+	got, err := LoadOrBuildVocab(&Dataset{Task: TaskVQA, Examples: ds.Examples}, "", 2)
+	must(t, err)
+	if strings.Join(got.Labels, ",") != "b,a" {
+		t.Errorf("built %v", got.Labels)
+	}
+	if got, err = LoadOrBuildVocab(&Dataset{Task: TaskVQA}, p, 2); err != nil || got.Len() != 3 {
+		t.Errorf("loaded %v %v", got, err)
+	}
 	if _, err := NewVocab([]string{"x", "x"}); err == nil {
 		t.Error("duplicate accepted")
 	}

@@ -39,6 +39,9 @@ type LoaderOptions struct {
 	ITMNegatives float64
 	// FloatDType of pixel_values, vqa_targets and row_mask: F32 (the zero value) or F64.
 	FloatDType graph.DType
+	// ImageSize, when not 0, is the model's vision_config.image_size: NewLoader fails unless
+	// the image processor's crop is ImageSize × ImageSize.
+	ImageSize int
 }
 
 // Loader yields fixed-shape batches of a dataset. Next/NextBatch are for one goroutine; the decoding runs
@@ -113,6 +116,10 @@ func NewLoader(ds *Dataset, enc Encoder, img imageproc.Config, opt LoaderOptions
 	}
 	if l.size[1] == 0 {
 		l.size[1] = img.ShortestEdge
+	}
+	if opt.ImageSize != 0 && (l.size[0] != opt.ImageSize || l.size[1] != opt.ImageSize) {
+		return nil, fmt.Errorf("data: loader: the image processor crops %dx%d, the model takes %dx%d (vision_config.image_size)",
+			l.size[1], l.size[0], opt.ImageSize, opt.ImageSize)
 	}
 	switch ds.Task {
 	case TaskVQA, TaskClassification:

@@ -261,6 +261,9 @@ func TestLoaderRetrievalAndClassification(t *testing.T) {
 	if b[1].Inputs[RowMask].DType != graph.F64 || b[1].Inputs[InputPixels].DType != graph.F64 {
 		t.Error("F64 option ignored")
 	}
+	if _, err := NewLoader(cds, tok, imageConfig64(), LoaderOptions{BatchSize: 4, Labels: lv, ImageSize: 96}); err == nil || !strings.Contains(err.Error(), "crops 64x64, the model takes 96x96") {
+		t.Errorf("image size mismatch: %v", err)
+	}
 	if _, err := NewLoader(cds, tok, imageConfig64(), LoaderOptions{BatchSize: 4}); err == nil {
 		t.Error("classification without a label vocabulary accepted")
 	}

@@ -181,3 +181,19 @@ func clipList(s []string, n int) []string {
 	}
 	return append(append([]string(nil), s[:n]...), "...")
 }
+
+// LoadOrBuildVocab returns the vocabulary of a run: the file at path when path is not empty
+// (a fine-tuned checkpoint's answers.json), else the vocabulary of the training split — answers
+// by frequency with minCount for VQA, sorted labels for classification. Retrieval has none (nil).
+func LoadOrBuildVocab(train *Dataset, path string, minCount int) (*Vocab, error) {
+	if path != "" {
+		return LoadVocab(path)
+	}
+	switch train.Task {
+	case TaskVQA:
+		return BuildAnswerVocab(train, minCount)
+	case TaskClassification:
+		return BuildLabelVocab(train)
+	}
+	return nil, nil
+}
