@@ -128,7 +128,8 @@ func runDataCheck(c *cli.Context) error {
 	report(val)
 	if task == data.TaskVQA {
 		b := data.MajorityBaseline(train, val)
-		fmt.Fprintf(w, "majority baseline on %s: %.4f (%q for all), %.4f (majority answer per type)\n", val.Path, b.Overall, b.Answer, b.ByType)
+		fmt.Fprintf(w, "majority baseline on %s: %.4f (%q for all), %.4f (majority answer per type), %.4f (per question text)\n",
+			val.Path, b.Overall, b.Answer, b.ByType, b.ByQuestion)
 		var types []string
 		for t := range b.PerType {
 			types = append(types, t)

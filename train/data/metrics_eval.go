@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Recall holds retrieval recall@K in both directions, as fractions in [0, 1].
@@ -103,8 +104,12 @@ type Baseline struct {
 	// ByType is the mean score when each row gets its type's majority answer (rows without a
 	// type, or of a type absent from training, get the overall answer). Equal to Overall when no
 	// row has a type.
-	ByType  float64
-	PerType map[string]TypeBaseline
+	ByType float64
+	// ByQuestion is the "blind" baseline: each row gets the majority answer of its exact
+	// question text in train (lower-cased, trimmed; else its type's, else the overall answer).
+	// Far above ByType, it says the questions alone predict answers (a language prior).
+	ByQuestion float64
+	PerType    map[string]TypeBaseline
 }
 
 // MajorityBaseline scores the majority answers of train (counted on Example.MajorAnswer, ties
@@ -112,6 +117,7 @@ type Baseline struct {
 func MajorityBaseline(train, eval *Dataset) Baseline {
 	overall := map[string]int{}
 	perType := map[string]map[string]int{}
+	perQuestion := map[string]map[string]int{}
 	for i := range train.Examples {
 		e := &train.Examples[i]
 		a := e.MajorAnswer()
@@ -119,6 +125,11 @@ func MajorityBaseline(train, eval *Dataset) Baseline {
 			continue
 		}
 		overall[a]++
+		q := questionKey(e.Text)
+		if perQuestion[q] == nil {
+			perQuestion[q] = map[string]int{}
+		}
+		perQuestion[q][a]++
 		if e.Type != "" {
 			if perType[e.Type] == nil {
 				perType[e.Type] = map[string]int{}
@@ -131,7 +142,7 @@ func MajorityBaseline(train, eval *Dataset) Baseline {
 	for t, c := range perType {
 		typeAnswer[t] = argmaxCount(c)
 	}
-	var all, byType Meter
+	var all, byType, byQuestion Meter
 	per := map[string]*Meter{}
 	for i := range eval.Examples {
 		e := &eval.Examples[i]
@@ -142,6 +153,11 @@ func MajorityBaseline(train, eval *Dataset) Baseline {
 		}
 		s := VQAScore(a, e.Answers)
 		byType.Add("", s)
+		if c, ok := perQuestion[questionKey(e.Text)]; ok {
+			byQuestion.Add("", VQAScore(argmaxCount(c), e.Answers))
+		} else {
+			byQuestion.Add("", s)
+		}
 		if e.Type != "" {
 			if per[e.Type] == nil {
 				per[e.Type] = &Meter{}
@@ -150,7 +166,7 @@ func MajorityBaseline(train, eval *Dataset) Baseline {
 			b.PerType[e.Type] = TypeBaseline{Answer: a}
 		}
 	}
-	b.Overall, b.ByType = all.Mean(), byType.Mean()
+	b.Overall, b.ByType, b.ByQuestion = all.Mean(), byType.Mean(), byQuestion.Mean()
 	for t, m := range per {
 		tb := b.PerType[t]
 		tb.Score, tb.N = m.Mean(), m.Count()
@@ -158,6 +174,8 @@ func MajorityBaseline(train, eval *Dataset) Baseline {
 	}
 	return b
 }
+
+func questionKey(q string) string { return strings.ToLower(strings.TrimSpace(q)) }
 
 func argmaxCount(c map[string]int) string {
 	keys := make([]string, 0, len(c))

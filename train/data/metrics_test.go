@@ -114,19 +114,25 @@ func TestMeterAndBaseline(t *testing.T) {
 	if a, n := m.TypeMean("a"); n != 2 || a != 0.5 {
 		t.Errorf("type a %v %d", a, n)
 	}
-	ex := func(typ string, ans ...Answer) Example { return Example{Type: typ, Answers: ans} }
+	ex := func(typ, q string, ans ...Answer) Example { return Example{Type: typ, Text: q, Answers: ans} }
 	train := &Dataset{Examples: []Example{
-		ex("color", Answer{"red", 1}), ex("color", Answer{"red", 1}), ex("color", Answer{"blue", 1}),
-		ex("count", Answer{"3", 1}), ex("count", Answer{"2", 1}),
-		ex("", Answer{"yes", 1}), ex("", Answer{"yes", 1}), ex("", Answer{"yes", 1}),
+		ex("color", "what color is the cat?", Answer{"red", 1}), ex("color", "what color is the dog?", Answer{"red", 1}),
+		ex("color", "what color is the dog?", Answer{"red", 1}), ex("", "is it?", Answer{"yes", 1}),
+		ex("color", "What color is the cat? ", Answer{"blue", 1}), ex("color", "what color is the cat?", Answer{"blue", 1}),
+		ex("count", "how many?", Answer{"3", 1}), ex("count", "how many?", Answer{"2", 1}),
+		ex("", "is it?", Answer{"yes", 1}), ex("", "is it?", Answer{"yes", 1}), ex("", "is it?", Answer{"yes", 1}),
 	}}
 	eval := &Dataset{Examples: []Example{
-		ex("color", Answer{"red", 1}), ex("color", Answer{"blue", 1}, Answer{"red", 0.3}),
-		ex("count", Answer{"3", 1}, Answer{"2", 0.6}), ex("", Answer{"yes", 1}),
+		ex("color", "what color is the dog?", Answer{"red", 1}), ex("color", "what color is the cat?", Answer{"blue", 1}, Answer{"red", 0.3}),
+		ex("count", "how many?", Answer{"3", 1}, Answer{"2", 0.6}), ex("", "is it now?", Answer{"yes", 1}),
 	}}
 	b := MajorityBaseline(train, eval)
 	if b.Answer != "yes" || !near(b.Overall, 0.25) || !near(b.ByType, 0.725) {
 		t.Errorf("baseline %q %v %v, want yes 0.25 0.725", b.Answer, b.Overall, b.ByType)
+	}
+	// blind: dog → red (1), cat → blue (2 of 3) → 1, how many? → 2 (tie) → 0.6, unseen → yes (1)
+	if !near(b.ByQuestion, 0.9) {
+		t.Errorf("question-only baseline %v, want 0.9", b.ByQuestion)
 	}
 	if c := b.PerType["color"]; c.Answer != "red" || !near(c.Score, 0.65) || c.N != 2 {
 		t.Errorf("color %+v", c)

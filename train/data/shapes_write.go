@@ -308,6 +308,7 @@ func shapesReadme(opt ShapesOptions, s *ShapesSummary, vocab *Vocab, base Baseli
 	}
 	p("\n## Majority-answer baseline on val (answers counted on train)\n\n")
 	p("- one answer for all (%q): %.3f\n", base.Answer, base.Overall)
+	p("- blind (the majority answer of each exact question text): %.3f\n", base.ByQuestion)
 	p("- the majority answer of each type: %.3f overall\n", base.ByType)
 	var ts []string
 	for t := range base.PerType {
