@@ -2,7 +2,9 @@ package data
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -299,5 +301,41 @@ func TestShapesTypesOption(t *testing.T) {
 	_, err = GenerateShapes(filepath.Join(t.TempDir(), "y"), ShapesOptions{N: 40, PerImage: 3, Types: []string{"count", "color"}})
 	if err == nil || !strings.Contains(err.Error(), "questions per image") {
 		t.Errorf("3 per image of 2 types: %v", err)
+	}
+}
+
+// TestShapesQuestionWords pins the README's claim: at most 9 words, 27 distinct, each a single
+// token of RoBERTa's vocabulary (GPT-2's encoder.json, kept in model/tokenizer/testdata).
+func TestShapesQuestionWords(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "set")
+	_, err := GenerateShapes(dir, ShapesOptions{N: 600, Seed: 9})
+	must(t, err)
+	f, err := os.Open(filepath.Join("..", "..", "model", "tokenizer", "testdata", "gpt2", "encoder.json.gz"))
+	must(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	must(t, err)
+	var vocab map[string]int
+	must(t, json.NewDecoder(zr).Decode(&vocab))
+	words, longest := map[string]bool{}, 0
+	for _, split := range []string{"train.jsonl", "val.jsonl"} {
+		ds, err := ReadJSONL(filepath.Join(dir, split), TaskVQA, ReadOptions{})
+		must(t, err)
+		for _, e := range ds.Examples {
+			ws := strings.Fields(strings.TrimSuffix(e.Text, "?"))
+			longest = max(longest, len(ws))
+			for i, w := range ws {
+				if i > 0 {
+					w = "Ġ" + w // GPT-2's byte-level space
+				}
+				words[w] = true
+				if _, ok := vocab[w]; !ok {
+					t.Errorf("%q is not one token", w)
+				}
+			}
+		}
+	}
+	if longest != 9 || len(words) != 27 {
+		t.Errorf("longest question %d words, %d distinct words; the README says 9 and 27", longest, len(words))
 	}
 }

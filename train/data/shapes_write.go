@@ -267,6 +267,8 @@ func shapesReadme(opt ShapesOptions, s *ShapesSummary, vocab *Vocab, base Baseli
 	p("`answers` as `[{\"answer\", \"score\"}]` with score 1 for the single correct answer, `type`, `question_id`,\n")
 	p("`image_id`), `images/NNNNNN.png` (%d×%d RGB), `answers.json` (the answer vocabulary of train, most\n", opt.Size, opt.Size)
 	p("frequent first: %s).\n\n", strings.Join(vocab.Labels, ", "))
+	p("Questions have at most 9 words (27 distinct words; each one RoBERTa token), i.e. at most 12 tokens\n")
+	p("with <s>, \"?\" and </s> in RoBERTa's vocabulary: a text length of 16 holds every question.\n\n")
 	p("## Scenes\n\n")
 	p("- 1–3 shapes (circle, square, upright triangle) of side %d–%d px (¼ to ⅜ of the image: at least two\n", opt.Size/4, opt.Size*3/8)
 	p("  8-px patches across at 64 px), non-overlapping, at least %d px apart, anywhere in the image.\n", max(2, opt.Size/32))
