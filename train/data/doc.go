@@ -41,7 +41,9 @@
 // Metrics: VQAScore (soft-score target of the prediction), VQAAccuracy (the official
 // leave-one-out min(1, matches/3) over raw human answers), VQARowScores and Correct on logits
 // tensors (VQA score, classification and ITM accuracy), Meter (overall and per type),
-// RetrievalRecall (recall@K both ways from a similarity matrix) and MajorityBaseline.
+// RetrievalRecall (recall@K both ways from a similarity matrix; RetrievalPairs lays out every
+// image-text pair for scoring it with the ITM head) and MajorityBaseline (overall, per type,
+// and per question text: the blind baseline).
 //
 // # The shapes set
 //

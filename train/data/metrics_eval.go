@@ -191,3 +191,34 @@ func argmaxCount(c map[string]int) string {
 	}
 	return best
 }
+
+// RetrievalPairs prepares recall evaluation with a matching head (ITM): the distinct images of
+// a retrieval split (in order of first appearance), textImage[j] = the image of text (row) j,
+// and a dataset of every (image i, text j) pair at row i·nTexts + j, so that the loader's rows
+// (with ITMNegatives 0, no shuffling) fill RetrievalRecall's sim matrix in order. Its Source
+// fields name both rows. It has nImages·nTexts rows: reserve it for small test splits.
+func RetrievalPairs(ds *Dataset) (pairs *Dataset, images []string, textImage []int) {
+	index := map[string]int{}
+	textImage = make([]int, len(ds.Examples))
+	for j, e := range ds.Examples {
+		i, ok := index[e.Image]
+		if !ok {
+			i = len(images)
+			index[e.Image] = i
+			images = append(images, e.Image)
+		}
+		textImage[j] = i
+	}
+	pairs = &Dataset{Task: TaskRetrieval, Path: ds.Path, Examples: make([]Example, 0, len(images)*len(ds.Examples))}
+	firstRow := make([]string, len(images))
+	for j := len(ds.Examples) - 1; j >= 0; j-- {
+		firstRow[textImage[j]] = ds.Examples[j].Source
+	}
+	for i, img := range images {
+		for _, e := range ds.Examples {
+			pairs.Examples = append(pairs.Examples, Example{Image: img, Text: e.Text,
+				Source: fmt.Sprintf("%s (image of %s, text of %s)", ds.Path, firstRow[i], e.Source)})
+		}
+	}
+	return pairs, images, textImage
+}

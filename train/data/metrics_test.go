@@ -1,7 +1,9 @@
 package data
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
@@ -139,5 +141,25 @@ func TestMeterAndBaseline(t *testing.T) {
 	}
 	if c := b.PerType["count"]; c.Answer != "2" || !near(c.Score, 0.6) || c.N != 1 {
 		t.Errorf("count %+v (tie 2/3 goes to the first in byte order)", c)
+	}
+}
+
+func TestRetrievalPairs(t *testing.T) {
+	ds := &Dataset{Task: TaskRetrieval, Path: "r.jsonl", Examples: []Example{
+		{Image: "a.png", Text: "t0", Source: "r.jsonl:1"}, {Image: "b.png", Text: "t1", Source: "r.jsonl:2"},
+		{Image: "a.png", Text: "t2", Source: "r.jsonl:3"},
+	}}
+	pairs, images, textImage := RetrievalPairs(ds)
+	if fmt.Sprint(images) != "[a.png b.png]" || fmt.Sprint(textImage) != "[0 1 0]" || len(pairs.Examples) != 6 {
+		t.Fatalf("images %v textImage %v rows %d", images, textImage, len(pairs.Examples))
+	}
+	// row i·3 + j pairs image i with text j
+	for r, want := range []string{"a.png t0", "a.png t1", "a.png t2", "b.png t0", "b.png t1", "b.png t2"} {
+		if got := pairs.Examples[r].Image + " " + pairs.Examples[r].Text; got != want {
+			t.Errorf("row %d: %s, want %s", r, got, want)
+		}
+	}
+	if !strings.Contains(pairs.Examples[4].Source, "image of r.jsonl:2, text of r.jsonl:2") {
+		t.Errorf("source %q", pairs.Examples[4].Source)
 	}
 }
