@@ -19,6 +19,7 @@ type executable struct {
 	outVals  []*value
 	outs     []*graph.Tensor
 	outSpans [][2]uintptr
+	don      donation // outputs written into args (donate.go)
 
 	mu     sync.Mutex // one Run at a time: the buffers are shared
 	runner runner
@@ -35,6 +36,9 @@ func (x *executable) Run(ctx context.Context, args []*graph.Tensor) (outs []*gra
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.bind(args); err != nil {
+		return nil, err
+	}
+	if err := x.bindDonated(args); err != nil {
 		return nil, err
 	}
 	cur := -1
