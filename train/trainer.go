@@ -102,6 +102,7 @@ type Trainer struct {
 	rng     *rand.PCG
 	bad     int    // consecutive non-finite steps
 	data    []byte // data position after the last completed step
+	restore bool   // Run first restores data to the saved position (after Resume)
 	files   map[string][]byte
 	log     *metricsLog
 	history []Record
@@ -232,8 +233,13 @@ type StepResult struct {
 
 // Step reads Accumulate micro-batches and performs one optimizer step (or skips it when the
 // loss or gradient norm is not finite). io.EOF from the data is returned as is.
-func (t *Trainer) Step(ctx context.Context, data Batches) (StepResult, error) {
-	r := StepResult{Step: t.step, LRFactor: LRFactor(t.step, t.cfg.Warmup, t.cfg.Steps)}
+func (t *Trainer) Step(ctx context.Context, data Batches) (r StepResult, err error) {
+	defer func() {
+		for _, a := range t.accs { // an accumulation is never carried past its step
+			zero(a)
+		}
+	}()
+	r = StepResult{Step: t.step, LRFactor: LRFactor(t.step, t.cfg.Warmup, t.cfg.Steps)}
 	lossSum, accBefore := 0.0, 0.0
 	for i := 0; i < t.cfg.Accumulate; i++ {
 		b, err := data.Next(ctx)
@@ -269,9 +275,6 @@ func (t *Trainer) Step(ctx context.Context, data Batches) (StepResult, error) {
 			}
 			r.Skipped = !(math.Abs(check) < math.Inf(1))
 		}
-	}
-	for _, a := range t.accs {
-		zero(a)
 	}
 	r.Loss = lossSum / float64(t.cfg.Accumulate)
 	if r.Skipped {
