@@ -31,7 +31,7 @@ func (x *executable) Args() []*graph.Node { return x.args }
 // Run computes the outputs from one tensor per arg (nil allowed for args no output depends on;
 // every non-nil arg is checked). The
 // returned slice and tensors belong to the executable and are overwritten by the next Run. Arg
-// tensors are never written. Run calls are serialised.
+// tensors are never written, except donated ones (CompileDonating). Run calls are serialised.
 func (x *executable) Run(ctx context.Context, args []*graph.Tensor) (outs []*graph.Tensor, err error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
