@@ -109,8 +109,8 @@ type Trainer struct {
 
 	// Eval, when set, is called every EvalEvery steps and at the end; its metrics are logged.
 	Eval func(ctx context.Context, t *Trainer) (map[string]float64, error)
-	// Progress receives a one-line status per step (set it to os.Stderr when that is a terminal;
-	// NewProgress decides).
+	// Progress receives a one-line status per step (loss, lr, samples/s, ETA); New sets it to
+	// TerminalProgress() (stderr when it is a terminal, else nil: no display).
 	Progress io.Writer
 }
 
@@ -134,7 +134,7 @@ func New(backend graph.Backend, mcfg *model.Config, w *model.Weights, cfg Config
 	}
 	t := &Trainer{cfg: cfg, mcfg: mcfg, backend: backend, params: map[string]*graph.Tensor{}, groups: map[string]string{},
 		moms: map[string]*moments{}, accs: map[string]*graph.Tensor{}, steps: map[shapeKey]*compiled{},
-		rng: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15), files: map[string][]byte{}}
+		rng: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15), files: map[string][]byte{}, Progress: TerminalProgress()}
 	for name, data := range files {
 		t.files[name] = append([]byte(nil), data...)
 	}
