@@ -99,3 +99,18 @@ func TestDonateErrors(t *testing.T) {
 		t.Fatal("run with a nil donated arg succeeded")
 	}
 }
+
+// PlannedBytes counts the internal buffers: here one [1000] float64 buffer that the three
+// elementwise steps share in place, and none for the donated output.
+func TestPlannedBytes(t *testing.T) {
+	g := graph.New()
+	p := g.Param("p", graph.F64, graph.Shape{1000})
+	y := graph.Exp(graph.Neg(graph.Exp(p)))
+	exe, err := New(Options{}).CompileDonating(g, []*graph.Node{y}, []int{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := exe.(*executable).PlannedBytes(); got != 8000 {
+		t.Fatalf("PlannedBytes = %d, want 8000", got)
+	}
+}

@@ -102,11 +102,16 @@ func benchStep(b *testing.B, mcfg *model.Config, w *model.Weights, data Batches)
 			state += 2 * n
 		}
 	}
+	var planned int64
 	for _, c := range tr.steps {
 		if !c.inPlace {
 			b.Error("the step is not updated in place")
 		}
+		if pb, ok := c.exe.(interface{ PlannedBytes() int64 }); ok {
+			planned += pb.PlannedBytes()
+		}
 	}
+	b.ReportMetric(float64(planned)/(1<<20), "planned-MB")
 	b.ReportMetric(float64(state)/(1<<20), "state-MB")
 	b.ReportMetric(float64(rssLoaded)/1024, "rss-loaded-MB")
 	b.ReportMetric(float64(procKB("VmHWM"))/1024, "peakRSS-steps-MB")
