@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -305,5 +306,43 @@ func TestAccumulationEqualsLargerBatch(t *testing.T) {
 				t.Error(e)
 			}
 		}
+	}
+}
+
+// Eval runs every EvalEvery steps and at the end; its metrics become "eval" records of
+// metrics.jsonl and a panel of curves.png.
+func TestEvalRecords(t *testing.T) {
+	mcfg, w := tinyModel(t)
+	out := t.TempDir()
+	cfg := tinyConfig(out)
+	cfg.Steps, cfg.Warmup, cfg.Accumulate, cfg.EvalEvery, cfg.CheckpointEvery = 3, 1, 1, 2, 0
+	tr := newTrainer(t, mcfg, w, cfg, nil)
+	var calls []int
+	tr.Eval = func(_ context.Context, tr *Trainer) (map[string]float64, error) {
+		calls = append(calls, tr.StepCount())
+		return map[string]float64{"accuracy": float64(tr.StepCount()) / 10}, nil
+	}
+	if _, err := tr.Run(context.Background(), tinyData(9)); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || calls[0] != 2 || calls[1] != 3 {
+		t.Fatalf("Eval called after steps %v, want [2 3]", calls)
+	}
+	var kinds []string
+	for _, l := range readLines(t, filepath.Join(out, "metrics.jsonl")) {
+		var r Record
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, r.Kind+"@"+strconv.Itoa(r.Step))
+		if r.Kind == "eval" && r.Metrics["accuracy"] != float64(r.Step)/10 {
+			t.Fatalf("eval record %q", l)
+		}
+	}
+	if got := strings.Join(kinds, " "); got != "step@1 step@2 eval@2 step@3 eval@3" {
+		t.Fatalf("records %s", got)
+	}
+	if fi, err := os.Stat(filepath.Join(out, "curves.png")); err != nil || fi.Size() == 0 {
+		t.Fatalf("curves.png: %v", err)
 	}
 }

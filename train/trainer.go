@@ -160,6 +160,9 @@ func New(backend graph.Backend, mcfg *model.Config, w *model.Weights, cfg Config
 // Config returns the run's configuration (defaults filled in).
 func (t *Trainer) Config() Config { return t.cfg }
 
+// ModelConfig is the model's configuration.
+func (t *Trainer) ModelConfig() *model.Config { return t.mcfg }
+
 // StepCount is the number of optimizer updates done.
 func (t *Trainer) StepCount() int { return t.step }
 
