@@ -178,32 +178,33 @@ func (o *Options) defaults() error {
 
 // timeRuns runs f Warmup times (the first run's time is returned as first), then Runs timed
 // times; with no warm-up the first timed run is also the first. A spinner names the run.
-func (o *Options) timeRuns(ctx context.Context, name string, f func() error) (first time.Duration, runs []time.Duration, err error) {
+func (o *Options) timeRuns(ctx context.Context, name string, f func() error) (first time.Duration, runs, cpu []time.Duration, err error) {
 	total := o.Warmup + o.Runs
 	for i := 0; i < total; i++ {
 		if err := ctx.Err(); err != nil {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		label := fmt.Sprintf("bench: %s warm-up %d/%d", name, i+1, o.Warmup)
 		if i >= o.Warmup {
 			label = fmt.Sprintf("bench: %s run %d/%d", name, i-o.Warmup+1, o.Runs)
 		}
 		sp := progress.Start(o.Progress, label)
-		t0 := time.Now()
+		t0, c0 := time.Now(), CPUTime()
 		err := f()
-		d := time.Since(t0)
+		d, c := time.Since(t0), CPUTime()-c0
 		sp.Stop()
 		if err != nil {
-			return 0, nil, fmt.Errorf("bench: %s: %w", name, err)
+			return 0, nil, nil, fmt.Errorf("bench: %s: %w", name, err)
 		}
 		if i == 0 {
 			first = d
 		}
 		if i >= o.Warmup {
 			runs = append(runs, d)
+			cpu = append(cpu, c)
 		}
 	}
-	return first, runs, nil
+	return first, runs, cpu, nil
 }
 
 // processPeak is the largest peak RSS seen before a reset (MiB).
@@ -219,9 +220,10 @@ func startCase(resets *bool) {
 }
 
 // finish fills the timing, the peak RSS and the rates of c.
-func finish(c *Case, first time.Duration, runs []time.Duration, perRun float64, resets bool) {
+func finish(c *Case, first time.Duration, runs, cpu []time.Duration, perRun float64, resets bool) {
 	c.FirstMS = float64(first.Nanoseconds()) / 1e6
 	c.Timing = Summarize(runs)
+	c.CPUMedian = Summarize(cpu).Median
 	if c.Median > 0 {
 		c.Throughput = perRun / (c.Median / 1e3)
 		if c.GFLOP > 0 {

@@ -69,14 +69,14 @@ func (o *Options) forward(ctx context.Context, cfg *model.Config, resets *bool) 
 		}
 		c.GFLOP = float64(flops) / 1e9
 		in := randomBatch(o.Seed, b, o.TextLen, cfg, false)
-		first, runs, err := o.timeRuns(ctx, c.Name, func() error {
+		first, runs, cpu, err := o.timeRuns(ctx, c.Name, func() error {
 			_, err := r.Run(ctx, in)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		finish(&c, first, runs, float64(b), *resets)
+		finish(&c, first, runs, cpu, float64(b), *resets)
 		out = append(out, c)
 		r, m, bound = nil, nil, nil
 		startCase(resets)
@@ -108,7 +108,7 @@ func (o *Options) train(ctx context.Context, cfg *model.Config, resets *bool) (C
 	tr.Progress = nil
 	w = nil
 	data := &fixedBatches{batch: randomBatch(o.Seed, b, o.TextLen, cfg, true)}
-	first, runs, err := o.timeRuns(ctx, c.Name, func() error {
+	first, runs, cpu, err := o.timeRuns(ctx, c.Name, func() error {
 		r, err := tr.Step(ctx, data)
 		if err == nil && r.Skipped {
 			err = fmt.Errorf("the step was skipped (non-finite loss %v)", r.Loss)
@@ -118,7 +118,7 @@ func (o *Options) train(ctx context.Context, cfg *model.Config, resets *bool) (C
 	if err != nil {
 		return c, err
 	}
-	finish(&c, first, runs, float64(b), *resets)
+	finish(&c, first, runs, cpu, float64(b), *resets)
 	c.CompileMS = c.FirstMS - c.Median
 	return c, nil
 }

@@ -14,10 +14,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "bt bench: preset %s, device %s, GOMAXPROCS %d (%d CPUs), %s %s, %d warm-up + %d timed runs per case\n\n",
 		r.Preset, r.Device, r.Threads, r.CPUs, r.Go, r.Platform, r.Warmup, r.Runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tbatch\tload ms\tcompile ms\tfirst ms\tmedian ms\tmin ms\tmax ms\tGEMM GFLOP\tGFLOP/s\tthroughput\tpeak RSS MB\t")
+	fmt.Fprintln(tw, "case\tbatch\tload ms\tcompile ms\tfirst ms\tmedian ms\tmin ms\tmax ms\tCPU ms\tGEMM GFLOP\tGFLOP/s\tthroughput\tpeak RSS MB\t")
 	for _, c := range r.Cases {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t\n", c.Name, blank(c.Batch > 0, "%d", c.Batch),
-			blank(c.LoadMS > 0, "%.0f", c.LoadMS), blank(c.CompileMS != 0, "%.0f", c.CompileMS), c.FirstMS, c.Median, c.Min, c.Max,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t\n", c.Name, blank(c.Batch > 0, "%d", c.Batch),
+			blank(c.LoadMS > 0, "%.0f", c.LoadMS), blank(c.CompileMS != 0, "%.0f", c.CompileMS), c.FirstMS, c.Median, c.Min, c.Max, c.CPUMedian,
 			blank(c.GFLOP > 0, "%.2f", c.GFLOP), blank(c.GFLOPS > 0, "%.1f", c.GFLOPS), throughput(c.Throughput, c.Unit),
 			blank(c.PeakRSSMB > 0, "%.0f", c.PeakRSSMB))
 	}
@@ -33,6 +33,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if hasKind(r.Cases, KindTrain) {
 		fmt.Fprintln(w, "train compile ms = first step - median step (the trainer compiles inside its first step)")
 	}
+	fmt.Fprintln(w, "CPU ms: median process CPU time (user + system, all threads) of the timed runs")
 	peak := "peak RSS per case: VmHWM, reset before each case (includes what earlier cases keep resident)"
 	if !r.PeakResets {
 		peak = "peak RSS per case: not available here (no /proc/self/clear_refs)"

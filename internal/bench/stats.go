@@ -13,6 +13,9 @@ type Timing struct {
 	Median float64 `json:"median_ms"`
 	Min    float64 `json:"min_ms"`
 	Max    float64 `json:"max_ms"`
+	// CPUMedian is the median process CPU time (user + system, all threads) of the runs: less
+	// sensitive than wall time to other processes on a shared machine.
+	CPUMedian float64 `json:"cpu_median_ms"`
 }
 
 // Summarize returns the median (the mean of the middle two for an even count), min and max of

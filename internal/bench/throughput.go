@@ -19,7 +19,7 @@ func (o *Options) tokenize(ctx context.Context, resets *bool) (Case, error) {
 	c := Case{Name: "tokenize", Kind: KindTokenize, Unit: "tokens/s",
 		Note: fmt.Sprintf("%d texts, %s", len(o.Corpus), o.TokenizerNote)}
 	tokens := 0
-	first, runs, err := o.timeRuns(ctx, c.Name, func() error {
+	first, runs, cpu, err := o.timeRuns(ctx, c.Name, func() error {
 		n := 0
 		for _, s := range o.Corpus {
 			e, err := o.Tokenizer.Encode(s, tokenizer.Options{})
@@ -34,7 +34,7 @@ func (o *Options) tokenize(ctx context.Context, resets *bool) (Case, error) {
 	if err != nil {
 		return c, err
 	}
-	finish(&c, first, runs, float64(tokens), *resets)
+	finish(&c, first, runs, cpu, float64(tokens), *resets)
 	c.Note = fmt.Sprintf("%d texts, %d tokens per run, %s", len(o.Corpus), tokens, o.TokenizerNote)
 	return c, nil
 }
@@ -67,7 +67,7 @@ func (o *Options) preprocess(ctx context.Context, resets *bool) (Case, error) {
 	c := Case{Name: "preprocess", Kind: KindPreprocess, Batch: 1, ImageSize: size, Unit: "images/s",
 		Note: fmt.Sprintf("%d decoded 640x480 RGB images per run: bicubic resize, %dx%d crop, rescale, normalise", PreprocessImages, size, size)}
 	img := SyntheticImage(640, 480, o.Seed)
-	first, runs, err := o.timeRuns(ctx, c.Name, func() error {
+	first, runs, cpu, err := o.timeRuns(ctx, c.Name, func() error {
 		for i := 0; i < PreprocessImages; i++ {
 			b, err := cfg.Preprocess([]*imageproc.Image{img})
 			if err != nil {
@@ -82,6 +82,6 @@ func (o *Options) preprocess(ctx context.Context, resets *bool) (Case, error) {
 	if err != nil {
 		return c, err
 	}
-	finish(&c, first, runs, PreprocessImages, *resets)
+	finish(&c, first, runs, cpu, PreprocessImages, *resets)
 	return c, nil
 }
