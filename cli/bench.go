@@ -19,7 +19,7 @@ func init() {
 		Name:  "bench",
 		Usage: "measure forward, training-step, tokenizer and preprocessing speed on random weights",
 		ArgsUsage: "[--preset tiny|base] [--runs N] [--warmup N] [--only forward,train,tokenize,preprocess]\n" +
-			"   [--batch 1,8] [--tokenizer DIR] [--device NAME] [--json]",
+			"   [--batch 1,8] [--model DIR] [--tokenizer DIR] [--device NAME] [--json]",
 		Description: "Draws random weights for a preset (model.InitWeights; nothing is downloaded) and measures, each\n" +
 			"case warmed up and then timed over --runs runs (median, min, max):\n" +
 			"  forward     the eval forward with the ITM and MLM heads at each --batch (40 tokens; 288 px for\n" +
@@ -29,7 +29,8 @@ func init() {
 			"              --tokenizer DIR)\n" +
 			"  preprocess  images/s: a 640x480 RGB image resized and cropped to the model's size, normalised\n" +
 			"Load (weight drawing) and compile times are shown apart from the runs, with the peak RSS of each\n" +
-			"case (Linux) and of the process. Progress appears only on a terminal. The base preset needs\n" +
+			"case (Linux) and of the process. --model DIR (e.g. made by bt init) opens a checkpoint instead of\n" +
+			"drawing weights: load is then the open and memory map, as bt forward does. Progress appears only on a terminal. The base preset needs\n" +
 			"about 3 GB for forward and 8 GB for train.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "preset", Value: "tiny", Usage: "model shapes: tiny or base"},
@@ -37,6 +38,7 @@ func init() {
 			&cli.IntFlag{Name: "warmup", Value: 1, Usage: "untimed warm-up runs per case"},
 			&cli.StringFlag{Name: "only", Usage: "comma-separated cases: forward, train, tokenize, preprocess (default all)"},
 			&cli.StringFlag{Name: "batch", Value: "1,8", Usage: "comma-separated forward batch sizes"},
+			&cli.StringFlag{Name: "model", Usage: "a model directory or hub id: its config and weights (opened, memory-mapped) instead of --preset's random weights"},
 			&cli.PathFlag{Name: "tokenizer", Usage: "tokenizer directory for the tokenize case (default: the tiny BPE)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the random weights and inputs"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object"},
@@ -69,12 +71,25 @@ func runBench(c *cli.Context) error {
 		return err
 	}
 	needModel := o.Only[bench.KindForward] || o.Only[bench.KindTrain]
+	if spec := c.String("model"); spec != "" {
+		if c.IsSet("preset") {
+			return usagef("bench: --model and --preset exclude each other (the model's config gives the shapes)")
+		}
+		m, err := resolveModel(c, spec)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		if o.Config, err = loadModelConfig("--model", m.Dir); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		o.WeightsFile, o.Preset = m.Weights, "model "+spec
+	}
 	if needModel {
 		if o.Backend, err = openDevice(c, "bench"); err != nil {
 			return err
 		}
 	}
-	if o.Only[bench.KindTokenize] || (needModel && o.Preset == "tiny") {
+	if o.Only[bench.KindTokenize] || (needModel && o.Preset == "tiny" && o.Config == nil) {
 		if err := benchTokenizer(c, &o); err != nil {
 			return err
 		}

@@ -23,6 +23,8 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"bench", "--device", "tpu"}, "bench: --device tpu: unknown backend"},
 		{[]string{"bench", "extra"}, "bench: unexpected arguments [extra]"},
 		{[]string{"bench", "--runs", "two"}, "invalid value \"two\" for flag -runs"},
+		{[]string{"bench", "--model", "m", "--preset", "tiny"}, "bench: --model and --preset exclude each other"},
+		{[]string{"bench", "--model", "/nonexistent/bt-model"}, "--model /nonexistent/bt-model: no such file or directory"},
 	} {
 		_, stderr, code := runMain(t, c.args...)
 		if code != ExitUsage || !strings.Contains(stderr, c.want) {
@@ -69,5 +71,36 @@ func TestBenchTinyJSON(t *testing.T) {
 	}
 	if r.Device != "cpu" || r.PeakRSSMB <= 0 {
 		t.Errorf("device %q, peak RSS %v", r.Device, r.PeakRSSMB)
+	}
+}
+
+// TestBenchModelDir: --model opens a bt init directory; its forward has the GEMM count of the
+// same preset's random-weight run (same shapes) and says where the weights came from.
+func TestBenchModelDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the tiny model")
+	}
+	dir := t.TempDir() + "/m"
+	if _, stderr, code := runMain(t, "init", "--preset", "tiny", dir); code != ExitOK {
+		t.Fatalf("init: exit %d: %s", code, stderr)
+	}
+	reports := map[string]bench.Report{}
+	for name, args := range map[string][]string{"model": {"--model", dir}, "preset": {"--preset", "tiny"}} {
+		out, stderr, code := runMain(t, append([]string{"bench", "--only", "forward", "--batch", "1", "--runs", "1", "--warmup", "0", "--json"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		var r bench.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Cases) != 1 {
+			t.Fatalf("%s: %v: %s", name, err, out)
+		}
+		reports[name] = r
+	}
+	m, p := reports["model"].Cases[0], reports["preset"].Cases[0]
+	if m.GFLOP != p.GFLOP || m.GFLOP <= 0 {
+		t.Errorf("GEMM GFLOP: --model %v, --preset tiny %v", m.GFLOP, p.GFLOP)
+	}
+	if !strings.Contains(m.Note, "weights opened from "+dir) || !strings.Contains(p.Note, "random weights") {
+		t.Errorf("notes %q / %q", m.Note, p.Note)
 	}
 }

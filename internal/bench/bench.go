@@ -29,8 +29,12 @@ var Kinds = []string{KindForward, KindTrain, KindTokenize, KindPreprocess}
 
 // Options selects what Run measures.
 type Options struct {
-	Preset       string // model.Presets: "tiny" or "base"
-	Runs, Warmup int    // timed runs and untimed warm-up runs per case
+	Preset string // model.Presets: "tiny" or "base"; the report's name of Config when set
+	// Config and WeightsFile, when set, replace the preset's random weights: the checkpoint is
+	// opened (memory-mapped where possible) and heads it lacks are drawn (model.LoadForTask).
+	Config       *model.Config
+	WeightsFile  string
+	Runs, Warmup int // timed runs and untimed warm-up runs per case
 	Only         map[string]bool
 	Batches      []int // forward batch sizes (default 1 and 8)
 	TrainBatch   int   // training-step batch size (default 4)
@@ -103,9 +107,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, Runs: o.Runs, Warmup: o.Warmup}
 	var cfg *model.Config
 	if o.Only[KindForward] || o.Only[KindTrain] {
-		var err error
-		if cfg, err = model.PresetConfig(o.Preset, o.Vocab); err != nil {
-			return nil, fmt.Errorf("bench: %w", err)
+		cfg = o.Config
+		if cfg == nil {
+			var err error
+			if cfg, err = model.PresetConfig(o.Preset, o.Vocab); err != nil {
+				return nil, fmt.Errorf("bench: %w", err)
+			}
 		}
 	}
 	if o.Only[KindForward] {

@@ -18,17 +18,33 @@ import (
 
 var benchHeads = []model.Head{model.HeadITM, model.HeadMLM}
 
-// initWeights draws the backbone and the ITM and MLM heads.
+// initWeights draws the backbone and the ITM and MLM heads, or opens WeightsFile (drawing only
+// the heads it lacks).
 func (o *Options) initWeights(cfg *model.Config) (*model.Weights, time.Duration, error) {
-	sp := progress.Start(o.Progress, "bench: drawing random weights")
+	msg := "bench: drawing random weights"
+	if o.WeightsFile != "" {
+		msg = "bench: opening " + o.WeightsFile
+	}
+	sp := progress.Start(o.Progress, msg)
+	defer sp.Stop()
 	t0 := time.Now()
-	w, err := model.InitWeights(cfg, o.Seed, model.GroupText, model.GroupVision, model.GroupCross, model.GroupITM, model.GroupMLM)
-	d := time.Since(t0)
-	sp.Stop()
+	if o.WeightsFile == "" {
+		w, err := model.InitWeights(cfg, o.Seed, model.GroupText, model.GroupVision, model.GroupCross, model.GroupITM, model.GroupMLM)
+		if err != nil {
+			return nil, 0, fmt.Errorf("bench: %w", err)
+		}
+		return w, time.Since(t0), nil
+	}
+	ck, err := model.OpenWeights(o.WeightsFile)
 	if err != nil {
 		return nil, 0, fmt.Errorf("bench: %w", err)
 	}
-	return w, d, nil
+	w, _, err := model.LoadForTask(cfg, ck, benchHeads, o.Seed)
+	if err != nil {
+		ck.Close()
+		return nil, 0, fmt.Errorf("bench: %s: %w", o.WeightsFile, err)
+	}
+	return w, time.Since(t0), nil
 }
 
 func (o *Options) forward(ctx context.Context, cfg *model.Config, resets *bool) ([]Case, error) {
@@ -40,7 +56,7 @@ func (o *Options) forward(ctx context.Context, cfg *model.Config, resets *bool) 
 	var out []Case
 	for _, b := range o.Batches {
 		c := Case{Name: fmt.Sprintf("forward_b%d", b), Kind: KindForward, Batch: b, TextLen: o.TextLen,
-			ImageSize: cfg.Vision.ImageSize, LoadMS: ms(load), Unit: "samples/s", Note: "eval forward, ITM + MLM heads, all outputs"}
+			ImageSize: cfg.Vision.ImageSize, LoadMS: ms(load), Unit: "samples/s", Note: "eval forward, ITM + MLM heads, all outputs, " + o.weightsNote()}
 		sp := progress.Start(o.Progress, fmt.Sprintf("bench: compiling forward at batch %d", b))
 		t0 := time.Now()
 		m, err := model.Build(cfg, model.BuildOptions{Batch: b, TextLen: o.TextLen, Heads: benchHeads})
@@ -204,3 +220,11 @@ type fixedBatches struct{ batch map[string]*graph.Tensor }
 func (f *fixedBatches) Next(context.Context) (map[string]*graph.Tensor, error) { return f.batch, nil }
 func (f *fixedBatches) State() []byte                                          { return nil }
 func (f *fixedBatches) Restore([]byte) error                                   { return nil }
+
+// weightsNote says where the weights come from.
+func (o *Options) weightsNote() string {
+	if o.WeightsFile != "" {
+		return "weights opened from " + o.WeightsFile + " (load = open + map; pages are read during the first run)"
+	}
+	return "random weights (load = drawing them)"
+}

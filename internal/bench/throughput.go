@@ -59,7 +59,10 @@ func SyntheticImage(w, h int, seed uint64) *imageproc.Image {
 func (o *Options) preprocess(ctx context.Context, resets *bool) (Case, error) {
 	startCase(resets)
 	size := 288
-	if o.Preset == "tiny" {
+	switch {
+	case o.Config != nil:
+		size = o.Config.Vision.ImageSize
+	case o.Preset == "tiny":
 		size = 64
 	}
 	cfg := imageproc.DefaultConfig()
