@@ -18,7 +18,12 @@ forwards (after --warmup untimed ones; with --warmup 0 the first forward is also
 one), and the GEMM FLOPs of the forward computed from the shapes (the same sum of 2mnk that
 bt bench reports).
 
+--save FILE writes the random weights (torch.save of the state_dict) and exits; --load FILE builds
+without random initialisation and loads them (torch.load + load_state_dict, reported as load_s),
+the whole-process counterpart of bt bench --model DIR.
+
 Usage: /usr/bin/python3 scripts/torch_bridgetower.py [--runs N] [--warmup N] [--threads 2] [--batch 1]
+       [--save FILE | --load FILE]
 """
 import time
 
@@ -26,6 +31,7 @@ T_START = time.perf_counter()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
 
 import torch  # noqa: E402
@@ -227,6 +233,14 @@ def gemm_flops(b, t):
     return b * f
 
 
+def skip_init():
+    """Turns the modules' random initialisation off (their parameters stay torch.empty), as
+    transformers' no_init_weights does before loading a checkpoint."""
+    for cls in (nn.Linear, nn.Embedding, nn.LayerNorm, nn.Conv2d):
+        cls.reset_parameters = lambda self: None
+    nn.MultiheadAttention._reset_parameters = lambda self: None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -234,12 +248,25 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--tokens", type=int, default=40)
+    ap.add_argument("--save", help="write the random weights' state_dict (torch.save) to this file and exit")
+    ap.add_argument("--load", help="build without initialising (as transformers' from_pretrained) and load this state_dict")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     t0 = time.perf_counter()
+    if a.load:
+        skip_init()
     model = BridgeTower().eval()
     t_build = time.perf_counter() - t0
+    t_load = None
+    if a.save:
+        torch.save(model.state_dict(), a.save + ".tmp")
+        os.replace(a.save + ".tmp", a.save)
+        return
+    if a.load:
+        t0 = time.perf_counter()
+        model.load_state_dict(torch.load(a.load))
+        t_load = time.perf_counter() - t0
     ids = torch.randint(3, VOCAB, (a.batch, a.tokens))
     ids[:, 0], ids[:, -1] = 0, 2
     px = torch.randn(a.batch, 3, IMAGE, IMAGE)
@@ -259,7 +286,7 @@ def main():
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(), "batch": a.batch, "text_len": a.tokens,
         "params": sum(p.numel() for p in model.parameters()),
-        "import_s": T_IMPORTED - T_START, "build_s": t_build, "first_forward_s": first,
+        "import_s": T_IMPORTED - T_START, "build_s": t_build, "load_s": t_load, "first_forward_s": first,
         "start_to_first_forward_end_s": t_first_end,
         "runs": len(times), "median_ms": 1e3 * statistics.median(times), "min_ms": 1e3 * min(times),
         "cpu_median_ms": 1e3 * statistics.median(cpus),
