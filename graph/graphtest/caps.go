@@ -25,7 +25,7 @@ type Capabilities interface {
 
 // Tolerances for backends without float64.
 const (
-	ForwardTolF16 = 2e-2 // F16 forward values (every op rounds to float16) against the float64 reference
+	ForwardTolF16 = 2e-3 // F16 forward values (every op rounds to float16) against the float64 reference
 	GradTolRef    = 2e-4 // F32 gradients against the reference backend's F32 gradients
 )
 
