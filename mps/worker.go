@@ -12,6 +12,7 @@ import (
 type worker struct {
 	jobs chan func()
 	once sync.Once
+	pool func(func()) // wraps each job (darwin: objc.WithAutoreleasePool); nil runs it directly
 }
 
 func newWorker() *worker {
@@ -19,7 +20,11 @@ func newWorker() *worker {
 	go func() {
 		runtime.LockOSThread()
 		for f := range w.jobs {
-			f()
+			if w.pool != nil {
+				w.pool(f)
+			} else {
+				f()
+			}
 		}
 	}()
 	return w
