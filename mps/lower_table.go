@@ -109,6 +109,12 @@ var compareMethods = map[graph.CompareKind]func(g Graph, a, b Tensor, name strin
 	graph.GeKind: Graph.GreaterThanOrEqualToWithPrimaryTensorSecondaryTensorName,
 }
 
+var reduceMethods = map[graph.ReduceKind]func(g Graph, t Tensor, axes []int, name string) Tensor{
+	graph.SumKind:       Graph.ReductionSumWithTensorAxesName,
+	graph.MeanKind:      Graph.MeanOfTensorAxesName,
+	graph.ReduceMaxKind: Graph.ReductionMaximumWithTensorAxesName,
+}
+
 func lowerUnary(l *lowerer, n *graph.Node, in []Tensor) (Tensor, error) {
 	f, ok := unaryMethods[n.Op().(graph.UnaryOp).Kind]
 	if !ok {
@@ -171,17 +177,11 @@ func lowerReduce(l *lowerer, n *graph.Node, in []Tensor) (Tensor, error) {
 	if wide {
 		x = l.g.CastTensorToTypeName(x, DataTypeFloat32, name(n, "f32"))
 	}
-	var r Tensor
-	switch op.Kind {
-	case graph.SumKind:
-		r = l.g.ReductionSumWithTensorAxesName(x, op.Axes, name(n, ""))
-	case graph.MeanKind:
-		r = l.g.MeanOfTensorAxesName(x, op.Axes, name(n, ""))
-	case graph.ReduceMaxKind:
-		r = l.g.ReductionMaximumWithTensorAxesName(x, op.Axes, name(n, ""))
-	default:
+	f, ok := reduceMethods[op.Kind]
+	if !ok {
 		return nil, fmt.Errorf("reduce kind %v has no lowering", op.Name())
 	}
+	r := f(l.g, x, op.Axes, name(n, ""))
 	if wide {
 		r = l.g.CastTensorToTypeName(r, ct, name(n, "f16"))
 	}

@@ -221,9 +221,11 @@ func (s *Sim) BroadcastTensorToShapeName(t Tensor, shape []int, name string) Ten
 	return s.copyNode("broadcast "+name, t, shape, func() []int { return bindex(shape, x.shape) })
 }
 
-// GatherWithUpdatesTensorIndicesTensorAxisBatchDimensionsName is documented as TensorFlow's
-// gather with batch_dims: the first batchDimensions dimensions of updates and indices are shared,
-// and the result is updates.shape[:axis] + indices.shape[batchDimensions:] + updates.shape[axis+1:].
+// GatherWithUpdatesTensorIndicesTensorAxisBatchDimensionsName follows MPSGraphGatherOps.h:
+// res[p_0..p_{axis-1}, i_B..i_Q, p_{axis+1}..] = updates[p_0..p_{axis-1},
+// indices[p_0..p_{B-1}, i_B..i_Q], p_{axis+1}..] with B = batchDimensions: the first B dimensions
+// of updates and indices are shared, and the result is
+// updates.shape[:axis] + indices.shape[B:] + updates.shape[axis+1:].
 // Reading: an index outside [0, updates.shape[axis]) is undefined on the GPU; the simulator
 // reports it as an error.
 func (s *Sim) GatherWithUpdatesTensorIndicesTensorAxisBatchDimensionsName(u, i Tensor, axis, bd uint, name string) Tensor {
