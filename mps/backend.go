@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/bridgetower-go/bt/graph"
 )
@@ -29,6 +30,10 @@ type Backend struct {
 
 	mu    sync.Mutex
 	cache []cached
+	// Buffers handed out by Alloc, by the address of their first byte: Run feeds them to the
+	// executable as they are (no copy). They live as long as the backend.
+	owned map[unsafe.Pointer]TensorData
+	alloc Graph // the Graph whose NewTensorData Alloc uses (made on first use)
 }
 
 type cached struct {
@@ -60,9 +65,52 @@ func (b *Backend) Name() string {
 // Close stops the backend's thread. Executables must not be run afterwards.
 func (b *Backend) Close() { b.w.stop() }
 
-// Alloc returns a zeroed host tensor; Run copies it into the executable's persistent buffer.
+// Alloc returns a zeroed tensor whose Data is a buffer in unified memory (darwin: a shared
+// MTLBuffer) that lives as long as the backend. Passed to Run, it is fed to the executable
+// without a copy, so weights allocated here and updated in place stay on the device between
+// steps; other tensors are copied into the executable's own input buffers. Dtypes MPSGraph lacks
+// (F64, BF16) and empty shapes get ordinary host tensors.
 func (b *Backend) Alloc(dt graph.DType, shape graph.Shape) *graph.Tensor {
-	return graph.NewTensor(dt, shape)
+	mdt, err := dataType(dt)
+	if err != nil || shape.Size() == 0 {
+		return graph.NewTensor(dt, shape)
+	}
+	var d TensorData
+	err = b.w.do(func() error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.alloc == nil {
+			b.alloc = b.newGraph()
+		}
+		var err error
+		d, err = b.alloc.NewTensorData(ShapedType{Shape: shape, DataType: mdt})
+		if err == nil {
+			if b.owned == nil {
+				b.owned = map[unsafe.Pointer]TensorData{}
+			}
+			b.owned[unsafe.Pointer(unsafe.SliceData(d.Bytes()))] = d
+		}
+		return err
+	})
+	if err != nil {
+		return graph.NewTensor(dt, shape)
+	}
+	return view(dt, shape, d.Bytes())
+}
+
+// owner returns the Alloc buffer t's data is, if any, with the type typ.
+func (b *Backend) owner(t *graph.Tensor, typ ShapedType) TensorData {
+	p := bytesOf(t)
+	if len(p) == 0 {
+		return nil
+	}
+	b.mu.Lock()
+	d := b.owned[unsafe.Pointer(unsafe.SliceData(p))]
+	b.mu.Unlock()
+	if d == nil || d.Type().DataType != typ.DataType || !slices.Equal(d.Type().Shape, typ.Shape) || len(d.Bytes()) != len(p) {
+		return nil
+	}
+	return d
 }
 
 // FloatDTypes are the float dtypes the backend computes in (graphtest reads them): MPSGraph has

@@ -96,7 +96,9 @@ func (d *darwinGraph) NewTensorData(t ShapedType) (TensorData, error) {
 		return nil, fmt.Errorf("mps: newBufferWithLength:%d returned nil (out of GPU memory?)", n)
 	}
 	td := mpsgraph.NewTensorDataWithMTLBufferShapeDataType(buf, nsShape(t.Shape), mpsDataType(t.DataType))
-	return &darwinData{t: t, buf: buf, td: td, b: contents(buf, n)}, nil
+	b := contents(buf, n)
+	clear(b) // zeroed whatever Metal's initial contents
+	return &darwinData{t: t, buf: buf, td: td, b: b}, nil
 }
 
 type darwinData struct {

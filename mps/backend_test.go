@@ -98,3 +98,44 @@ func TestRunChecksArgs(t *testing.T) {
 		t.Errorf("wrong shape: got %v, want an error naming pixels", err)
 	}
 }
+
+// TestAllocIsFedInPlace: a tensor from Alloc is fed to the executable as it is (its bytes are
+// the device buffer); other tensors go through the executable's own input buffer.
+func TestAllocIsFedInPlace(t *testing.T) {
+	b := NewSimulated(Options{})
+	defer b.Close()
+	g := graph.New()
+	w := g.Param("w", graph.F32, graph.Shape{2})
+	x := g.Input("x", graph.F32, graph.Shape{2})
+	exe, err := b.Compile(g, graph.Mul(w, x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt := b.Alloc(graph.F32, graph.Shape{2})
+	copy(wt.Data.([]float32), []float32{2, 3})
+	xt := graph.FromFloat32(graph.Shape{2}, []float32{5, 7})
+	for step, want := range [][]float32{{10, 21}, {20, 42}} {
+		out, err := exe.Run(context.Background(), []*graph.Tensor{wt, xt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out[0].Data.([]float32); got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("step %d: got %v, want %v", step, got, want)
+		}
+		wd := wt.Data.([]float32) // an in-place update of the weights between steps
+		wd[0], wd[1] = wd[0]*2, wd[1]*2
+	}
+	e := exe.(*executable)
+	for i, f := range e.feeds {
+		staged := false
+		for _, c := range e.inputs[i].Bytes() {
+			staged = staged || c != 0
+		}
+		if graph.Label(f.node) == "w" && staged {
+			t.Errorf("the Alloc'd weight was copied into the executable's input buffer")
+		}
+		if graph.Label(f.node) == "x" && !staged {
+			t.Errorf("the host input was not written into the executable's input buffer")
+		}
+	}
+}

@@ -122,7 +122,14 @@ func (e *executable) Run(ctx context.Context, args []*graph.Tensor) ([]*graph.Te
 			return nil, fmt.Errorf("mps: run: %w", err)
 		}
 	}
+	ins := slices.Clone(e.inputs)
 	for i, f := range e.feeds {
+		if f.random == nil {
+			if d := e.b.owner(args[f.arg], f.typ); d != nil {
+				ins[i] = d // an Alloc buffer: fed in place
+				continue
+			}
+		}
 		buf := e.inputs[i].Bytes()
 		if f.random != nil {
 			step := uint64(args[f.arg].Data.([]int64)[0])
@@ -135,7 +142,7 @@ func (e *executable) Run(ctx context.Context, args []*graph.Tensor) ([]*graph.Te
 		copy(buf, bytesOf(args[f.arg]))
 	}
 	err := e.b.w.do(func() error {
-		return e.me.RunWithMTLCommandQueueInputsArrayResultsArrayExecutionDescriptor(e.inputs, e.results)
+		return e.me.RunWithMTLCommandQueueInputsArrayResultsArrayExecutionDescriptor(ins, e.results)
 	})
 	if err != nil {
 		return nil, err
