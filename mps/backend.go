@@ -185,3 +185,8 @@ func (b *Backend) compile(g *graph.Graph, outputs []*graph.Node) (*executable, e
 	}
 	return newExecutable(b, mg, me, g.Args(), l.feeds, l.checks, lw.Outputs)
 }
+
+// ChecksComputedIndices is false: a GPU kernel cannot raise an error, so Run checks gather and
+// scatter indices and integer divisors given as args on the host, before upload; values computed
+// inside the graph are in range by construction (the simulator reports them anyway).
+func (b *Backend) ChecksComputedIndices() bool { return false }

@@ -21,6 +21,11 @@ type Capabilities interface {
 	// BitwiseDeterministic reports whether repeated runs give identical bits; when false, the
 	// determinism check compares runs within the forward tolerance instead.
 	BitwiseDeterministic() bool
+	// ChecksComputedIndices reports whether an error in a value computed inside the graph (a
+	// gather index out of range, an integer divisor of zero) is reported by Run. A GPU kernel
+	// cannot raise one: such backends check the args on the host before upload (in-graph indices
+	// are in range by construction), and the suite checks only those.
+	ChecksComputedIndices() bool
 }
 
 // Tolerances for backends without float64.
@@ -33,13 +38,14 @@ const (
 type caps struct {
 	floats        []graph.DType
 	deterministic bool
+	computed      bool          // errors in computed values are reported
 	ref           graph.Backend // for gradients when there is no F64 (may be nil)
 }
 
 func capsOf(b, ref graph.Backend) caps {
-	c := caps{floats: []graph.DType{graph.F32, graph.F64}, deterministic: true, ref: ref}
+	c := caps{floats: []graph.DType{graph.F32, graph.F64}, deterministic: true, computed: true, ref: ref}
 	if cb, ok := b.(Capabilities); ok {
-		c.floats, c.deterministic = cb.FloatDTypes(), cb.BitwiseDeterministic()
+		c.floats, c.deterministic, c.computed = cb.FloatDTypes(), cb.BitwiseDeterministic(), cb.ChecksComputedIndices()
 	}
 	return c
 }
@@ -175,5 +181,53 @@ func skipMissing(t *testing.T, name string, missing []graph.DType) {
 		t.Run(name+"/"+dt.String(), func(t *testing.T) {
 			t.Skip(fmt.Sprintf("the backend has no %v (Capabilities.FloatDTypes)", dt))
 		})
+	}
+}
+
+// checkKernelErrors: an integer divisor of zero given as an arg is an error naming the division;
+// so are a computed gather index out of range and a computed zero divisor, on backends that
+// report errors in computed values.
+func checkKernelErrors(t *testing.T, b graph.Backend, cp caps) {
+	t.Run("errors/int_division_by_zero_arg", func(t *testing.T) {
+		g := graph.New()
+		a := g.Input("a", graph.I32, graph.Shape{3})
+		d := g.Input("d", graph.I32, graph.Shape{3})
+		wantRunError(t, b, g, []*graph.Node{graph.Div(a, d)}, []*graph.Tensor{
+			hostTensor(graph.I32, graph.Shape{3}, []float64{1, 2, 3}), hostTensor(graph.I32, graph.Shape{3}, []float64{1, 0, 1})}, "division")
+	})
+	t.Run("errors/computed_gather_index", func(t *testing.T) {
+		if !cp.computed {
+			t.Skip("the backend checks only arg indices on the host (Capabilities.ChecksComputedIndices)")
+		}
+		g := graph.New()
+		ids := g.Input("ids", graph.I32, graph.Shape{2})
+		table := g.Input("table", graph.F32, graph.Shape{3, 2})
+		shifted := graph.Add(ids, g.Full(2, graph.I32, graph.Shape{2}))
+		wantRunError(t, b, g, []*graph.Node{graph.Gather(table, shifted)}, []*graph.Tensor{
+			hostTensor(graph.I32, graph.Shape{2}, []float64{0, 1}), hostTensor(graph.F32, graph.Shape{3, 2}, make([]float64, 6))}, "3")
+	})
+	t.Run("errors/computed_int_division_by_zero", func(t *testing.T) {
+		if !cp.computed {
+			t.Skip("the backend checks only arg divisors on the host (Capabilities.ChecksComputedIndices)")
+		}
+		g := graph.New()
+		a := g.Input("a", graph.I32, graph.Shape{2})
+		d := graph.Sub(a, g.Full(1, graph.I32, graph.Shape{2}))
+		wantRunError(t, b, g, []*graph.Node{graph.Div(a, d)}, []*graph.Tensor{
+			hostTensor(graph.I32, graph.Shape{2}, []float64{3, 1})}, "division")
+	})
+}
+
+// wantRunError compiles outs and runs them on args (in Args order): the run must fail with an
+// error (not a panic) containing word.
+func wantRunError(t *testing.T, b graph.Backend, g *graph.Graph, outs []*graph.Node, args []*graph.Tensor, word string) {
+	t.Helper()
+	exe, err := compile(b, g, outs...)
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	_, err = run(exe, args)
+	if err == nil || strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), word) {
+		t.Errorf("got error %v, want an error mentioning %q", err, word)
 	}
 }

@@ -119,6 +119,7 @@ func runErrorChecks(t *testing.T, b graph.Backend, cp caps) {
 		})
 	}
 	t.Run("errors/scatter_add_index_out_of_range", func(t *testing.T) { checkScatterRange(t, b, cp.floatDType()) })
+	checkKernelErrors(t, b, cp)
 	t.Run("errors/compile_invalid_graph", func(t *testing.T) {
 		g := graph.New()
 		x := g.Input("x", graph.F32, graph.Shape{2, 3})
