@@ -130,12 +130,23 @@ func (l *lowerer) lowerGraph(lw *graph.Lowered) ([]Tensor, error) {
 		return nil, err
 	}
 	outs := make([]Tensor, len(lw.Outputs))
+	targets := map[Tensor]bool{}
+	for _, f := range l.feeds {
+		targets[f.tensor] = true
+	}
 	for i, o := range lw.Outputs {
 		want, err := dataType(o.DType())
 		if err != nil {
 			return nil, err
 		}
-		outs[i] = l.castTo(o, l.vals[o.ID()], want)
+		v := l.castTo(o, l.vals[o.ID()], want)
+		if targets[v] {
+			// A target that is a feed, or another target already: a distinct tensor, so that
+			// each result has its own (MPSGraph does not document either case).
+			v = l.g.IdentityWithTensorName(v, name(o, fmt.Sprint("out", i)))
+		}
+		targets[v] = true
+		outs[i] = v
 	}
 	return outs, l.g.Err()
 }
