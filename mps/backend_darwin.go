@@ -30,8 +30,20 @@ func New(opts Options) (*Backend, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// darwinkit's New… constructors and class factory methods return autoreleased objects, and
+	// every job drains its pool: whatever outlives a job is retained here (and kept).
+	var gdev mpsgraph.Device
+	if err := b.w.do(func() error {
+		gdev = mpsgraph.Device_DeviceWithMTLDevice(dev)
+		gdev.Retain()
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	b.newGraph = func() Graph {
-		return &darwinGraph{g: mpsgraph.NewGraph(), dev: dev, gdev: mpsgraph.Device_DeviceWithMTLDevice(dev), queue: queue}
+		g := mpsgraph.NewGraph()
+		g.Retain()
+		return &darwinGraph{g: g, dev: dev, gdev: gdev, queue: queue}
 	}
 	return b, nil
 }
@@ -66,7 +78,7 @@ func (d *darwinGraph) ts(xs []Tensor) []mpsgraph.ITensor {
 func (d *darwinGraph) Err() error { return d.err }
 
 // CompileWithDeviceFeedsTargetTensorsTargetOperationsCompilationDescriptor compiles for the
-// backend's device; the executable is retained (the method returns it autoreleased).
+// backend's device; the executable is retained (the method returns it at +0).
 func (d *darwinGraph) CompileWithDeviceFeedsTargetTensorsTargetOperationsCompilationDescriptor(feeds []Feed, targetTensors []Tensor) (Executable, error) {
 	if d.err != nil {
 		return nil, d.err
@@ -83,6 +95,7 @@ func (d *darwinGraph) CompileWithDeviceFeedsTargetTensorsTargetOperationsCompila
 	}
 	e.Retain()
 	desc := mpsgraph.NewExecutableExecutionDescriptor()
+	desc.Retain() // autoreleased by darwinkit; used by every run
 	desc.SetWaitUntilCompleted(true)
 	return &darwinExecutable{e: e, queue: d.queue, desc: desc}, nil
 }
@@ -96,6 +109,7 @@ func (d *darwinGraph) NewTensorData(t ShapedType) (TensorData, error) {
 		return nil, fmt.Errorf("mps: newBufferWithLength:%d returned nil (out of GPU memory?)", n)
 	}
 	td := mpsgraph.NewTensorDataWithMTLBufferShapeDataType(buf, nsShape(t.Shape), mpsDataType(t.DataType))
+	td.Retain() // autoreleased by darwinkit; lives as long as the executable or the backend
 	b := contents(buf, n)
 	clear(b) // zeroed whatever Metal's initial contents
 	return &darwinData{t: t, buf: buf, td: td, b: b}, nil

@@ -139,3 +139,21 @@ func TestAllocIsFedInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestClosed: a closed backend refuses work with an error.
+func TestClosed(t *testing.T) {
+	b := NewSimulated(Options{})
+	g := graph.New()
+	x := g.Input("x", graph.F32, graph.Shape{2})
+	exe, err := b.Compile(g, graph.Exp(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if _, err := b.Compile(g, graph.Neg(x)); err == nil {
+		t.Errorf("Compile on a closed backend succeeded")
+	}
+	if _, err := exe.Run(context.Background(), []*graph.Tensor{graph.FromFloat32(graph.Shape{2}, []float32{1, 2})}); err == nil {
+		t.Errorf("Run on a closed backend succeeded")
+	}
+}
