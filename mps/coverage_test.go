@@ -215,3 +215,36 @@ func TestMethodsExistInDarwinkit(t *testing.T) {
 		}
 	}
 }
+
+// TestRawPointersInOneFile: of the darwin files, only raw_darwin.go uses package unsafe, cgo or
+// objc.Call (the conversions go/types cannot check).
+func TestRawPointersInOneFile(t *testing.T) {
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasSuffix(n, "_darwin.go") || n == "raw_darwin.go" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, n, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if p := strings.Trim(imp.Path.Value, `"`); p == "unsafe" || p == "C" {
+				t.Errorf("%s imports %s: raw pointers belong in raw_darwin.go", n, p)
+			}
+		}
+		ast.Inspect(f, func(x ast.Node) bool {
+			if sel, ok := x.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "objc" && sel.Sel.Name == "Call" {
+					t.Errorf("%s: objc.Call at %v: raw messages belong in raw_darwin.go", n, fset.Position(sel.Pos()))
+				}
+			}
+			return true
+		})
+	}
+}

@@ -57,10 +57,9 @@ type lowerer struct {
 	vals []Tensor // by lowered node ID
 	args map[*graph.Node]int
 	// Filled while lowering:
-	feeds   []feedSpec  // one per placeholder, in creation order
-	checks  []hostCheck // run-time checks of args on the host
-	consts  map[*graph.Node]*graph.Tensor
-	counter int
+	feeds   []feedSpec           // one per placeholder, in creation order
+	checks  []hostCheck          // run-time checks of args on the host
+	keepF32 map[*graph.Node]bool // F32 nodes computed in float32 even in float16 precision
 }
 
 // feedSpec is a placeholder and what fills it at run time: arg Arg, or (Random) the counter-based
@@ -75,7 +74,7 @@ type feedSpec struct {
 
 // ct is the type a node is computed in.
 func (l *lowerer) ct(n *graph.Node) (DataType, error) {
-	if n.DType() == graph.F32 && l.prec == PrecisionF16 {
+	if n.DType() == graph.F32 && l.prec == PrecisionF16 && !l.keepF32[n] {
 		return DataTypeFloat16, nil
 	}
 	return dataType(n.DType())
@@ -105,6 +104,7 @@ func (l *lowerer) lowerGraph(lw *graph.Lowered) ([]Tensor, error) {
 		l.args[a] = i
 	}
 	reach := graph.Reachable(lw.Graph, lw.Outputs...)
+	l.keepF32 = randomCompares(nodes)
 	for _, n := range nodes {
 		if !reach[n.ID()] {
 			continue
@@ -119,6 +119,9 @@ func (l *lowerer) lowerGraph(lw *graph.Lowered) ([]Tensor, error) {
 		in := make([]Tensor, len(n.Inputs()))
 		for i, x := range n.Inputs() {
 			in[i] = l.vals[x.ID()]
+			if l.keepF32[x] && !l.keepF32[n] && l.prec == PrecisionF16 && !isCompareOrCast(n) {
+				in[i] = l.g.CastTensorToTypeName(in[i], DataTypeFloat16, name(x, fmt.Sprint("f16for", n.ID())))
+			}
 		}
 		v, err := e.lower(l, n, in)
 		if err != nil {
@@ -231,4 +234,41 @@ func constBytes(t *graph.Tensor, dt DataType) []byte {
 	}
 	encode(a, b)
 	return b
+}
+
+// randomCompares marks the random draws, and the constants they are compared with, so that in
+// float16 precision a dropout mask (uniform >= rate) is still decided in float32 and equals the
+// other backends' mask bit for bit.
+func randomCompares(nodes []*graph.Node) map[*graph.Node]bool {
+	keep := map[*graph.Node]bool{}
+	for _, n := range nodes {
+		if _, ok := n.Op().(graph.RandomUniformOp); ok {
+			keep[n] = true
+		}
+	}
+	var constChain func(n *graph.Node)
+	constChain = func(n *graph.Node) {
+		switch n.Op().(type) {
+		case graph.ConstOp:
+			keep[n] = true
+		case graph.BroadcastOp, graph.ReshapeOp:
+			keep[n] = true
+			constChain(n.Inputs()[0])
+		}
+	}
+	for _, n := range nodes {
+		if _, ok := n.Op().(graph.CompareOp); ok && (keep[n.Inputs()[0]] || keep[n.Inputs()[1]]) {
+			constChain(n.Inputs()[0])
+			constChain(n.Inputs()[1])
+		}
+	}
+	return keep
+}
+
+func isCompareOrCast(n *graph.Node) bool {
+	switch n.Op().(type) {
+	case graph.CompareOp, graph.CastOp:
+		return true
+	}
+	return false
 }

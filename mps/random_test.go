@@ -80,3 +80,42 @@ func TestRandomReplays(t *testing.T) {
 		t.Errorf("dropout on mps differs from the cpu executor")
 	}
 }
+
+// TestDropoutF16Precision: in float16 precision the dropout mask is still decided in float32, so
+// the kept elements are those of the CPU executor exactly (values differ by float16 rounding).
+func TestDropoutF16Precision(t *testing.T) {
+	b := mps.NewSimulated(mps.Options{Precision: mps.PrecisionF16})
+	defer b.Close()
+	g := graph.New()
+	x := g.Input("x", graph.F32, graph.Shape{64, 64})
+	step := g.Input("step", graph.I64, nil)
+	u := graph.RandomUniform(step, 11, graph.F32, graph.Shape{64, 64})
+	y := graph.Add(graph.Dropout(x, step, 0.1, 42), graph.MulScalar(u, 0)) // random also in arithmetic
+	xs := make([]float32, 64*64)
+	for i := range xs {
+		xs[i] = 1
+	}
+	args := []*graph.Tensor{graph.FromFloat32(graph.Shape{64, 64}, xs), graph.FromInt64(nil, []int64{3})}
+	var res [2][]float32
+	for k, be := range []graph.Backend{b, cpu.New(cpu.Options{})} {
+		exe, err := be.Compile(g, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exe.Run(context.Background(), args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[k] = append([]float32(nil), out[0].Data.([]float32)...)
+	}
+	dropped := 0
+	for i := range res[0] {
+		if (res[0][i] == 0) != (res[1][i] == 0) {
+			t.Fatalf("element %d: mps f16 %v, cpu %v: the masks differ", i, res[0][i], res[1][i])
+		}
+		if res[1][i] == 0 {
+			dropped++
+		}
+	}
+	t.Logf("%d of %d dropped on both", dropped, len(res[0]))
+}
