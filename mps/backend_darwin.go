@@ -34,7 +34,7 @@ func New(opts Options) (*Backend, error) {
 	// every job drains its pool: whatever outlives a job is retained here (and kept).
 	var gdev mpsgraph.Device
 	if err := b.w.do(func() error {
-		gdev = mpsgraph.Device_DeviceWithMTLDevice(dev)
+		gdev = graphDevice(dev)
 		gdev.Retain()
 		return nil
 	}); err != nil {
@@ -108,8 +108,7 @@ func (d *darwinGraph) NewTensorData(t ShapedType) (TensorData, error) {
 	if buf.IsNil() {
 		return nil, fmt.Errorf("mps: newBufferWithLength:%d returned nil (out of GPU memory?)", n)
 	}
-	td := mpsgraph.NewTensorDataWithMTLBufferShapeDataType(buf, nsShape(t.Shape), mpsDataType(t.DataType))
-	td.Retain() // autoreleased by darwinkit; lives as long as the executable or the backend
+	td := tensorData(buf, t.Shape, t.DataType) // owned: lives as long as the executable or the backend
 	b := contents(buf, n)
 	clear(b) // zeroed whatever Metal's initial contents
 	return &darwinData{t: t, buf: buf, td: td, b: b}, nil
@@ -150,6 +149,7 @@ func (x *darwinExecutable) RunWithMTLCommandQueueInputsArrayResultsArrayExecutio
 	for i, d := range resultsArray {
 		outs[i] = d.(*darwinData).td
 	}
-	x.e.RunWithMTLCommandQueueInputsArrayResultsArrayExecutionDescriptor(x.queue, ins, outs, x.desc)
+	// The …Object variant sends the queue itself (the other wraps it in a Go protocol proxy).
+	x.e.RunWithMTLCommandQueueObjectInputsArrayResultsArrayExecutionDescriptor(x.queue, ins, outs, x.desc)
 	return nil
 }

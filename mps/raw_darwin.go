@@ -17,6 +17,7 @@ import (
 
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/macos/metal"
+	"github.com/progrium/darwinkit/macos/mpsgraph"
 	"github.com/progrium/darwinkit/objc"
 )
 
@@ -66,4 +67,20 @@ func contents(b metal.BufferObject, n int) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(p), n)
+}
+
+// darwinkit passes protocol-typed arguments (MTLDevice, MTLBuffer, MTLCommandQueue) through
+// objc.WrapAsProtocol, which sends a Go proxy object instead of the device or buffer itself (the
+// darwin-check lint reports those calls). The two such calls without an …Object variant are sent
+// here with the object itself; runs use RunWithMTLCommandQueueObject….
+
+// graphDevice is [MPSGraphDevice deviceWithMTLDevice:dev] (+0: retained by the caller).
+func graphDevice(dev metal.DeviceObject) mpsgraph.Device {
+	return objc.Call[mpsgraph.Device](mpsgraph.DeviceClass, objc.Sel("deviceWithMTLDevice:"), dev)
+}
+
+// tensorData is [[MPSGraphTensorData alloc] initWithMTLBuffer:buf shape:shape dataType:dt]
+// (+1: owned by the caller).
+func tensorData(buf metal.BufferObject, shape []int, dt DataType) mpsgraph.TensorData {
+	return objc.Call[mpsgraph.TensorData](mpsgraph.TensorDataClass.Alloc(), objc.Sel("initWithMTLBuffer:shape:dataType:"), buf, nsShape(shape), mpsDataType(dt))
 }
