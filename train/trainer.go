@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"runtime/debug"
 	"sort"
 
 	"github.com/bridgetower-go/bt/graph"
@@ -222,10 +221,6 @@ func (t *Trainer) compiled(k shapeKey) (*compiled, error) {
 		return nil, err
 	}
 	t.steps[k] = c
-	// Lowering and planning a base-size step leave garbage graphs behind; with GOGC's default
-	// the heap of a large run would keep them until it grows by the live size. Return them now,
-	// before the step's buffers are first touched (once per batch shape).
-	debug.FreeOSMemory()
 	return c, nil
 }
 
