@@ -155,3 +155,13 @@ func sameSpan(a, b any) bool {
 	blo, bhi := span(b)
 	return alo == blo && ahi == bhi
 }
+
+// PlannedBytes is the memory the executable allocated for its intermediate values and outputs
+// (internal buffers, reused by liveness); arg and constant memory is the caller's.
+func (x *executable) PlannedBytes() int64 {
+	var n int64
+	for _, b := range x.internal {
+		n += int64(b.size * b.dtype.Size())
+	}
+	return n
+}

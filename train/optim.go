@@ -12,12 +12,13 @@ import (
 // AdamW holds the optimizer hyper-parameters. The zero values of Beta1, Beta2 and Eps mean the
 // original code's 0.9, 0.98 and 1e-8.
 type AdamW struct {
-	LR               float64 // base learning rate
-	WeightDecay      float64 // decoupled: p -= lr·wd·p before the Adam update
-	Beta1, Beta2     float64
-	Eps              float64
-	LRMultCrossModal float64 // lr multiplier of names containing "cross_modal" (0: 5, as the original)
-	LRMultHead       float64 // lr multiplier of head names (0: 5)
+	LR               float64 `json:"lr"`                  // base learning rate
+	WeightDecay      float64 `json:"weight_decay"`        // decoupled: p -= lr·wd·p before the Adam update
+	Beta1            float64 `json:"beta1"`               // 0: 0.9
+	Beta2            float64 `json:"beta2"`               // 0: 0.98
+	Eps              float64 `json:"eps"`                 // 0: 1e-8
+	LRMultCrossModal float64 `json:"lr_mult_cross_modal"` // lr multiplier of names containing "cross_modal" (0: 5)
+	LRMultHead       float64 `json:"lr_mult_head"`        // lr multiplier of head names (0: 5)
 }
 
 func (a AdamW) withDefaults() AdamW {
