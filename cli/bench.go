@@ -149,7 +149,9 @@ func benchTokenizer(c *cli.Context, o *bench.Options) error {
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	o.Vocab = len(vocab)
+	if o.Preset == "tiny" {
+		o.Vocab = len(vocab) // the base preset keeps RoBERTa's 50,265
+	}
 	if dir := c.Path("tokenizer"); dir != "" {
 		if o.Tokenizer, err = tokenizer.Load(dir); err != nil {
 			return fmt.Errorf("bench: --tokenizer: %w", err)
