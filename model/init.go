@@ -28,7 +28,8 @@ import (
 //	  attn.in_proj_bias and every Linear bias 0 (nn.MultiheadAttention's own init)
 //	other nn.Linear, nn.Conv2d (patch embedding), nn.Embedding weights  N(0, 0.05·f); biases 0
 //	nn.LayerNorm (also ln_pre, ln_post, ln_1, ln_2, ln_separate)        weight 1, bias 0
-//	mlm_score.bias 0; link tower scaled_factor 1, beta 0.5 (their constructors); logit_scale
+//	mlm_score.bias 0; link-tower parameters the rule their variant declares (scaled_factor 1,
+//	  beta 0.5 as HF's constructors; identity blocks; see linktower_variants.go); logit_scale
 //	  logit_scale_init_value
 //	vqa_classifier.*, snli_classifier.* (heads of the original repository, absent from HF): that
 //	  repository's objectives.init_weights, Linear N(0, 0.02) with zero bias, LayerNorm 1/0.
@@ -36,15 +37,20 @@ import (
 // Values come from a normal generator keyed by (seed, parameter name): a parameter's values
 // depend only on the seed, its name and its shape, not on which other parameters exist.
 
-// InitRule describes how one parameter is initialised: Std > 0 is N(0, Std²), otherwise every
+// InitRule describes how one parameter is initialised: Std > 0 is N(0, Std²); Eye non-empty is
+// a [D, k·D] matrix of k blocks, block i = Eye[i]·I (identity-like link towers); otherwise every
 // element is Const.
 type InitRule struct {
 	Std   float64
 	Const float64
+	Eye   []float64
 }
 
-// String is "normal(0, 0.05)" or "constant 1".
+// String is "normal(0, 0.05)", "identity blocks [1 0]" or "constant 1".
 func (r InitRule) String() string {
+	if len(r.Eye) > 0 {
+		return fmt.Sprintf("identity blocks %v", r.Eye)
+	}
 	if r.Std > 0 {
 		return fmt.Sprintf("normal(0, %.4g)", r.Std)
 	}
@@ -59,6 +65,9 @@ func InitRuleFor(cfg *Config, name string) InitRule {
 	projStd := attnStd * math.Pow(2*float64(cfg.Vision.NumHiddenLayers), -0.5)
 	fcStd := math.Pow(2*hv, -0.5)
 	last := name[strings.LastIndex(name, ".")+1:]
+	if p, ok := linkTowerParam(cfg, name); ok && p.Init != nil {
+		return *p.Init
+	}
 	switch {
 	case strings.HasPrefix(name, "vqa_classifier.") || strings.HasPrefix(name, "snli_classifier."):
 		switch {
@@ -111,7 +120,14 @@ func isLayerNorm(name string) bool {
 func InitTensor(cfg *Config, p ParamInfo, seed uint64) *graph.Tensor {
 	rule := InitRuleFor(cfg, p.Name)
 	d := make([]float32, p.Shape.Size())
-	if rule.Std > 0 {
+	if len(rule.Eye) > 0 && len(p.Shape) == 2 && p.Shape[1] == len(rule.Eye)*p.Shape[0] {
+		rows, cols := p.Shape[0], p.Shape[1]
+		for blk, v := range rule.Eye {
+			for i := 0; i < rows; i++ {
+				d[i*cols+blk*rows+i] = float32(v)
+			}
+		}
+	} else if rule.Std > 0 {
 		fillNormal(d, SiteSeed(seed, "init:"+p.Name), rule.Std)
 	} else if rule.Const != 0 {
 		for i := range d {
