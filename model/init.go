@@ -244,6 +244,22 @@ type InitEntry struct {
 	Name  string
 	Shape graph.Shape
 	Rule  InitRule
+	From  string // copied from this checkpoint tensor instead (per-layer transforms)
+}
+
+// sharedTransform is the shared cross_modal_{side}_transform.{weight,bias} a per-layer
+// cross_modal_{side}_transform.{j}.{weight,bias} starts from, "" for other names.
+func sharedTransform(name string) string {
+	for _, side := range []string{"text", "image"} {
+		rest, ok := strings.CutPrefix(name, "cross_modal_"+side+"_transform.")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexByte(rest, '.'); i > 0 {
+			return "cross_modal_" + side + "_transform." + rest[i+1:]
+		}
+	}
+	return ""
 }
 
 // String prints the report: counts, then each initialised parameter with its rule and each
@@ -257,6 +273,10 @@ func (r *LoadReport) String() string {
 	fmt.Fprintf(&sb, "load for heads [%s]: %d parameters from the checkpoint, %d newly initialised (seed %d), %d checkpoint tensors unused\n",
 		strings.Join(heads, " "), len(r.Loaded), len(r.Initialized), r.Seed, len(r.Unused))
 	for _, e := range r.Initialized {
+		if e.From != "" {
+			fmt.Fprintf(&sb, "  initialised %s %v: copy of %s\n", e.Name, e.Shape, e.From)
+			continue
+		}
 		fmt.Fprintf(&sb, "  initialised %s %v: %v\n", e.Name, e.Shape, e.Rule)
 	}
 	for _, n := range r.Unused {
@@ -280,7 +300,15 @@ func LoadForTask(cfg *Config, w *Weights, heads []Head, seed uint64) (*Weights, 
 		spec[p.Name] = p
 	}
 	unexpected, wrong := w.mismatches(spec)
-	if err := fitError(nil, unexpected, wrong); err != nil {
+	// Bridge tensors of another variant or sharing layout (a link tower's scaled_factor, the
+	// shared transform when the layers have their own) are not an error: they are unused.
+	var kept []string
+	for _, u := range unexpected {
+		if !isBridgeParam(strings.TrimPrefix(u, BackbonePrefix)) {
+			kept = append(kept, u)
+		}
+	}
+	if err := fitError(nil, kept, wrong); err != nil {
 		return nil, nil, err
 	}
 	rep := &LoadReport{Seed: seed, Heads: append([]Head(nil), heads...)}
@@ -292,6 +320,12 @@ func LoadForTask(cfg *Config, w *Weights, heads []Head, seed uint64) (*Weights, 
 			continue
 		}
 		p := spec[name]
+		if from := sharedTransform(name); from != "" && w.Tensor(from) != nil && w.Tensor(from).Shape.Equal(p.Shape) {
+			// A per-layer transform starts as the checkpoint's shared one.
+			tensors[name] = w.Tensor(from)
+			rep.Initialized = append(rep.Initialized, InitEntry{Name: name, Shape: p.Shape.Clone(), From: from})
+			continue
+		}
 		tensors[name] = InitTensor(cfg, p, seed)
 		rep.Initialized = append(rep.Initialized, InitEntry{Name: name, Shape: p.Shape.Clone(), Rule: InitRuleFor(cfg, name)})
 	}
