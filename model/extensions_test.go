@@ -244,3 +244,25 @@ func TestExtensionsRoundTrip(t *testing.T) {
 		t.Errorf("read back %d parameters (%s), want %d", len(b), back.LinkTowerType, len(a))
 	}
 }
+
+// Started from a checkpoint without ln_separate, bt_vision_ln_per_layer copies ln_post into
+// every ln_separate.{i} (the authors' initialisation from the ViT), so step 0 computes HF's
+// ln_post-everywhere outputs; per-layer transforms start as the shared transform.
+func TestLoadForTaskCopies(t *testing.T) {
+	hf := tinyConfig(t, "")
+	ckpt := mustWeights(t, randomWeights(t, hf, 12))
+	want := backbone(t, hf, ckpt)
+	per := tinyConfig(t, `, "bt_vision_ln_per_layer": true, "share_cross_modal_transformer_layers": false, "vision_config": {"hidden_size": 64, "num_hidden_layers": 4, "patch_size": 8, "image_size": 16, "share_layernorm": false}`)
+	w, rep, err := LoadForTask(per, ckpt, nil, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.String()
+	for _, line := range []string{"initialised " + visionPrefix + "ln_separate.3.weight [64]: copy of " + visionPrefix + "ln_post.weight",
+		"initialised cross_modal_image_transform.1.bias [32]: copy of cross_modal_image_transform.bias", "unused cross_modal_text_transform.weight"} {
+		if !strings.Contains(s, line) {
+			t.Errorf("report lacks %q:\n%s", line, s)
+		}
+	}
+	sameOutputs(t, "started per-layer LN and transforms", backbone(t, per, w), want)
+}

@@ -247,9 +247,19 @@ type InitEntry struct {
 	From  string // copied from this checkpoint tensor instead (per-layer transforms)
 }
 
-// sharedTransform is the shared cross_modal_{side}_transform.{weight,bias} a per-layer
-// cross_modal_{side}_transform.{j}.{weight,bias} starts from, "" for other names.
-func sharedTransform(name string) string {
+// startFrom is the checkpoint tensor a new parameter starts as a copy of, "" for none: a
+// per-layer cross_modal_{side}_transform.{j}.* starts as the shared cross_modal_{side}_transform.*,
+// and with bt_vision_ln_per_layer a vision ln_separate.{i}.* as ln_post.* (the authors'
+// vit_layernorm_init_from_vit).
+func startFrom(cfg *Config, name string) string {
+	if rest, ok := strings.CutPrefix(name, visionPrefix+"ln_separate."); ok {
+		if ext, err := cfg.Extensions(); err == nil && ext.VisionLNPerLayer {
+			if i := strings.IndexByte(rest, '.'); i > 0 {
+				return visionPrefix + "ln_post." + rest[i+1:]
+			}
+		}
+		return ""
+	}
 	for _, side := range []string{"text", "image"} {
 		rest, ok := strings.CutPrefix(name, "cross_modal_"+side+"_transform.")
 		if !ok {
@@ -320,7 +330,7 @@ func LoadForTask(cfg *Config, w *Weights, heads []Head, seed uint64) (*Weights, 
 			continue
 		}
 		p := spec[name]
-		if from := sharedTransform(name); from != "" && w.Tensor(from) != nil && w.Tensor(from).Shape.Equal(p.Shape) {
+		if from := startFrom(cfg, name); from != "" && w.Tensor(from) != nil && w.Tensor(from).Shape.Equal(p.Shape) {
 			// A per-layer transform starts as the checkpoint's shared one.
 			tensors[name] = w.Tensor(from)
 			rep.Initialized = append(rep.Initialized, InitEntry{Name: name, Shape: p.Shape.Clone(), From: from})
