@@ -13,6 +13,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/bridgetower-go/bt/cpu"
+	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/graph/graphtest"
 	"github.com/bridgetower-go/bt/internal/device"
 )
@@ -59,14 +61,17 @@ type selftestRow struct {
 
 type selftestSkip struct {
 	Backend string `json:"backend"`
+	Case    string `json:"case,omitempty"`
 	Reason  string `json:"reason"`
 }
 
 type selftestReport struct {
 	Rows    []selftestRow  `json:"rows"`
-	Skipped []selftestSkip `json:"skipped,omitempty"`
-	Failed  int            `json:"failed"`
-	Pass    bool           `json:"pass"`
+	Skipped []selftestSkip `json:"skipped,omitempty"` // backends not present
+	// NotApplicable are checks a backend cannot run (no f64 on MPS, ...), with the reason.
+	NotApplicable []selftestSkip `json:"not_applicable,omitempty"`
+	Failed        int            `json:"failed"`
+	Pass          bool           `json:"pass"`
 }
 
 func runSelftest(c *cli.Context) error {
@@ -98,7 +103,15 @@ func runSelftest(c *cli.Context) error {
 			continue
 		}
 		ran++
-		for _, r := range graphtest.Results(b, !c.Bool("full"), nil) {
+		var ref graph.Backend
+		if name != "cpu" {
+			ref = cpu.New(cpu.Options{}) // gradients of backends without f64 are held against the CPU's
+		}
+		for _, r := range graphtest.ResultsWithReference(b, ref, !c.Bool("full"), nil) {
+			if r.Skipped != "" {
+				rep.NotApplicable = append(rep.NotApplicable, selftestSkip{Backend: name, Case: r.Name, Reason: r.Skipped})
+				continue
+			}
 			row := selftestRow{Case: r.Name, Backend: name, Error: r.MaxErr, Limit: r.Tol, Seconds: r.Elapsed.Seconds(), Pass: r.Err == nil}
 			if r.Err != nil {
 				row.Message = r.Err.Error()

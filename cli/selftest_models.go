@@ -130,6 +130,17 @@ func printSelftest(w io.Writer, rep *selftestReport, verbose bool) {
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(w, "skipped backend %s: %s\n", s.Backend, s.Reason)
 	}
+	if n := len(rep.NotApplicable); n > 0 {
+		fmt.Fprintf(w, "%d checks do not apply to their backend (e.g. %s on %s: %s)", n, rep.NotApplicable[0].Case, rep.NotApplicable[0].Backend, rep.NotApplicable[0].Reason)
+		if verbose {
+			fmt.Fprintln(w, ":")
+			for _, s := range rep.NotApplicable {
+				fmt.Fprintf(w, "  %-44s %-8s %s\n", s.Case, s.Backend, s.Reason)
+			}
+		} else {
+			fmt.Fprintln(w, "; -v lists them")
+		}
+	}
 	if rep.Failed == 0 {
 		fmt.Fprintf(w, "selftest: all %d checks passed\n", len(rep.Rows))
 	} else {

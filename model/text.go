@@ -38,9 +38,15 @@ func activation(field, name string) (func(*graph.Node) *graph.Node, error) {
 }
 
 // finfoMin is torch.finfo(dtype).min, the additive mask value of HF's extended attention masks.
+// It is finite in every dtype (-MaxFloat32 would round to -inf in F16 and BF16, and 0·-inf is NaN).
 func finfoMin(dt graph.DType) float64 {
-	if dt == graph.F64 {
+	switch dt {
+	case graph.F64:
 		return -math.MaxFloat64
+	case graph.F16:
+		return -65504 // the largest float16
+	case graph.BF16:
+		return -3.3895313892515355e38 // the largest bfloat16, 0x7f7f
 	}
 	return -math.MaxFloat32
 }

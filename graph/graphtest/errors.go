@@ -9,7 +9,7 @@ import (
 
 // runErrorChecks runs an executable with bad arguments: each must be an error (not a panic)
 // naming the offending input, and the executable must still work afterwards.
-func runErrorChecks(t *testing.T, b graph.Backend) {
+func runErrorChecks(t *testing.T, b graph.Backend, cp caps) {
 	g := graph.New()
 	pixels := g.Input("pixels", graph.F32, graph.Shape{2, 3})
 	weight := g.Param("weight", graph.F32, graph.Shape{3, 4})
@@ -118,7 +118,8 @@ func runErrorChecks(t *testing.T, b graph.Backend) {
 			checkGood(t)
 		})
 	}
-	t.Run("errors/scatter_add_index_out_of_range", func(t *testing.T) { checkScatterRange(t, b) })
+	t.Run("errors/scatter_add_index_out_of_range", func(t *testing.T) { checkScatterRange(t, b, cp.floatDType()) })
+	checkKernelErrors(t, b, cp)
 	t.Run("errors/compile_invalid_graph", func(t *testing.T) {
 		g := graph.New()
 		x := g.Input("x", graph.F32, graph.Shape{2, 3})
@@ -140,10 +141,10 @@ func runErrorChecks(t *testing.T, b graph.Backend) {
 	})
 }
 
-func checkScatterRange(t *testing.T, b graph.Backend) {
+func checkScatterRange(t *testing.T, b graph.Backend, fdt graph.DType) {
 	g := graph.New()
 	ids := g.Input("ids", graph.I64, graph.Shape{2})
-	upd := g.Input("updates", graph.F64, graph.Shape{2, 3})
+	upd := g.Input("updates", fdt, graph.Shape{2, 3})
 	y := graph.ScatterAdd(ids, upd, 4)
 	exe, err := compile(b, g, y)
 	if err != nil {
@@ -152,7 +153,7 @@ func checkScatterRange(t *testing.T, b graph.Backend) {
 	for _, bad := range [][]float64{{1, 4}, {-1, 0}} {
 		args := orderArgs(exe, map[*graph.Node]*graph.Tensor{
 			ids: hostTensor(graph.I64, graph.Shape{2}, bad),
-			upd: hostTensor(graph.F64, graph.Shape{2, 3}, []float64{1, 2, 3, 4, 5, 6}),
+			upd: hostTensor(fdt, graph.Shape{2, 3}, []float64{1, 2, 3, 4, 5, 6}),
 		})
 		_, err := run(exe, args)
 		if err == nil || strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "scatter") {

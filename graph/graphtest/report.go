@@ -1,8 +1,10 @@
 package graphtest
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/bridgetower-go/bt/graph"
@@ -15,6 +17,7 @@ type Result struct {
 	Tol     float64       // the tolerance it was held to (0: bit-exact)
 	Elapsed time.Duration //
 	Err     error         // nil when the check passed
+	Skipped string        // why the check does not apply to the backend ("" when it ran)
 }
 
 // Results runs the forward, fused and gradient checks of every case of the suite on b (the
@@ -22,6 +25,14 @@ type Result struct {
 // returns one Result per check, in Run's order. With short, the gradient checks of heavy cases
 // sample elements as Run does under -short. keep, when not nil, selects checks by Name.
 func Results(b graph.Backend, short bool, keep func(name string) bool) []Result {
+	return ResultsWithReference(b, nil, short, keep)
+}
+
+// ResultsWithReference is Results for a backend that may lack F64 (see Capabilities): like
+// RunWithReference, it runs each case in the dtypes the backend has, records what it cannot run
+// as skipped Results, and checks F32 gradients against ref's when there is no F64.
+func ResultsWithReference(b, ref graph.Backend, short bool, keep func(name string) bool) []Result {
+	cp := capsOf(b, ref)
 	var out []Result
 	add := func(name string, tol float64, f func() (float64, error)) {
 		if keep != nil && !keep(name) {
@@ -29,11 +40,26 @@ func Results(b graph.Backend, short bool, keep func(name string) bool) []Result 
 		}
 		start := time.Now()
 		worst, err := guard(f)
+		var skip *skipError
+		if errors.As(err, &skip) {
+			out = append(out, Result{Name: name, MaxErr: math.NaN(), Skipped: skip.why})
+			return
+		}
 		out = append(out, Result{Name: name, MaxErr: worst, Tol: tol, Elapsed: time.Since(start), Err: err})
 	}
 	for _, c := range allCases() {
-		for _, dt := range c.dtypeList() {
+		dts, missing := cp.dtypes(c)
+		for _, dt := range missing {
+			add(c.name+"/"+dt.String(), 0, skipf("the backend has no %v (Capabilities.FloatDTypes)", dt))
+		}
+		for _, dt := range dts {
 			prefix := c.name + "/" + dt.String()
+			if g, _, _, err := buildCaseErr(c, dt); err == nil {
+				if why := cp.unsupported(g); why != "" {
+					add(prefix+"/forward", 0, skipf("the case uses %s, which the backend does not have", why))
+					continue
+				}
+			}
 			tol := tolFor(dt)
 			if c.exact {
 				tol = 0
@@ -42,12 +68,29 @@ func Results(b graph.Backend, short bool, keep func(name string) bool) []Result 
 			if c.hasFused() && dt.IsFloat() {
 				add(prefix+"/fused", tolFor(dt), func() (float64, error) { return fusedResult(b, c, dt) })
 			}
-			if dt == graph.F64 && !c.noGrad {
+			switch {
+			case c.noGrad:
+			case dt == graph.F64:
 				add(prefix+"/grad", GradTol, func() (float64, error) { return gradResult(b, c, short) })
+			case dt == graph.F32 && !cp.has(graph.F64) && slices.Contains(c.dtypeList(), graph.F64):
+				if ref == nil {
+					add(prefix+"/grad", 0, skipf("no f64 for finite differences and no reference backend"))
+					continue
+				}
+				add(prefix+"/grad", GradTolRef, func() (float64, error) { return gradRefResult(b, ref, c) })
 			}
 		}
 	}
 	return out
+}
+
+// skipError marks a check that does not apply to the backend.
+type skipError struct{ why string }
+
+func (e *skipError) Error() string { return "skipped: " + e.why }
+
+func skipf(format string, args ...any) func() (float64, error) {
+	return func() (float64, error) { return math.NaN(), &skipError{fmt.Sprintf(format, args...)} }
 }
 
 // guard runs f, turning a panic into an error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
@@ -22,27 +23,52 @@ const (
 // Run checks backend b against every case of the suite, as subtests named
 // "<case>/<dtype>/<check>" (check is forward, fused or grad), plus "coverage", "alloc",
 // "errors/..." and "determinism/...".
-func Run(t *testing.T, b graph.Backend) {
+func Run(t *testing.T, b graph.Backend) { runSuite(t, b, capsOf(b, nil)) }
+
+func runSuite(t *testing.T, b graph.Backend, cp caps) {
 	cases := allCases()
 	t.Run("coverage", func(t *testing.T) { checkCoverage(t, cases) })
 	t.Run("alloc", func(t *testing.T) { checkAlloc(t, b) })
+	if !cp.has(graph.F64) {
+		t.Run("capabilities/no_f64", func(t *testing.T) { checkNoF64(t, b) })
+	}
 	for _, c := range cases {
-		for _, dt := range c.dtypeList() {
+		dts, missing := cp.dtypes(c)
+		skipMissing(t, c.name, missing)
+		for _, dt := range dts {
 			prefix := c.name + "/" + dt.String()
-			t.Run(prefix+"/forward", func(t *testing.T) { checkForward(t, b, c, dt) })
+			t.Run(prefix+"/forward", func(t *testing.T) { checkForward(t, b, c, dt, cp) })
 			if c.hasFused() && dt.IsFloat() {
-				t.Run(prefix+"/fused", func(t *testing.T) { checkFused(t, b, c, dt) })
+				t.Run(prefix+"/fused", func(t *testing.T) { checkFused(t, b, c, dt, cp) })
 			}
-			if dt == graph.F64 && !c.noGrad {
+			switch {
+			case c.noGrad:
+			case dt == graph.F64:
 				t.Run(prefix+"/grad", func(t *testing.T) { checkGrad(t, b, c) })
 				if hasOwnVJP(t, c) {
 					t.Run(prefix+"/vjp", func(t *testing.T) { checkVJP(t, b, c) })
 				}
+			case dt == graph.F32 && !cp.has(graph.F64) && slices.Contains(c.dtypeList(), graph.F64):
+				t.Run(prefix+"/grad", func(t *testing.T) {
+					if cp.ref == nil {
+						t.Skip("the backend has no f64 for finite differences and no reference backend was given (RunWithReference)")
+					}
+					if why := cp.unsupported(gradGraph(t, c, dt)); why != "" {
+						t.Skipf("the case uses %s, which the backend does not have", why)
+					}
+					checkGradRef(t, b, cp.ref, c)
+				})
 			}
 		}
 	}
-	runErrorChecks(t, b)
-	runDeterminism(t, b)
+	runErrorChecks(t, b, cp)
+	runDeterminism(t, b, cp)
+}
+
+// gradGraph builds a case's graph (to see which dtypes it uses).
+func gradGraph(t *testing.T, c *opCase, dt graph.DType) *graph.Graph {
+	g, _, _ := buildCase(t, c, dt)
+	return g
 }
 
 // compile calls b.Compile, turning a panic into an error.
@@ -102,8 +128,11 @@ func buildCase(t *testing.T, c *opCase, dt graph.DType) (*graph.Graph, []*graph.
 	return g, nodes, outs
 }
 
-func checkForward(t *testing.T, b graph.Backend, c *opCase, dt graph.DType) {
+func checkForward(t *testing.T, b graph.Backend, c *opCase, dt graph.DType, cp caps) {
 	g, nodes, outs := buildCase(t, c, dt)
+	if why := cp.unsupported(g); why != "" {
+		t.Skipf("the case uses %s, which the backend does not have (Capabilities.FloatDTypes)", why)
+	}
 	vals := genArgs(c, dt)
 	exe, err := compile(b, g, outs...)
 	if err != nil {
@@ -137,8 +166,11 @@ func checkForward(t *testing.T, b graph.Backend, c *opCase, dt graph.DType) {
 }
 
 // checkFused compares each fused node of the case with its decomposition, on the same backend.
-func checkFused(t *testing.T, b graph.Backend, c *opCase, dt graph.DType) {
+func checkFused(t *testing.T, b graph.Backend, c *opCase, dt graph.DType, cp caps) {
 	g, nodes, _ := buildCase(t, c, dt)
+	if why := cp.unsupported(g); why != "" {
+		t.Skipf("the case uses %s, which the backend does not have (Capabilities.FloatDTypes)", why)
+	}
 	var fused, decomposed []*graph.Node
 	for _, n := range append([]*graph.Node(nil), g.Nodes()...) {
 		f, ok := n.Op().(graph.FusedOp)
@@ -181,6 +213,8 @@ func tolFor(dt graph.DType) float64 {
 		return ForwardTolF32
 	case graph.F64:
 		return ForwardTolF64
+	case graph.F16:
+		return ForwardTolF16
 	}
 	return 0
 }

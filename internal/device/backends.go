@@ -6,6 +6,7 @@ import (
 	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/metal"
+	"github.com/bridgetower-go/bt/mps"
 )
 
 // The backends of this build, one line each. A new backend adds its line here.
@@ -13,11 +14,13 @@ func init() {
 	Register(Backend{Name: "cpu", Auto: 1, Usage: "pure-Go reference executor (every platform)",
 		Open: func() (graph.Backend, error) { return cpu.New(cpu.Options{}), nil }})
 	Register(Backend{Name: "metal", Auto: 10, Usage: "Apple GPU through MPSGraph (macOS on Apple Silicon)", Open: openMetal})
+	Register(Backend{Name: "mps-sim", Usage: "the MPSGraph lowering on bt's pure-Go MPSGraph simulator (every platform; for checking, slow)",
+		Open: func() (graph.Backend, error) { return mps.NewSimulated(mps.Options{}), nil }})
 }
 
 // metalGraph builds the graph backend on the Metal device: the mps package's MPSGraph backend
-// sets it (one line) once it is merged; until then metal has no graph backend.
-var metalGraph func(*metal.Device) (graph.Backend, error)
+// (which opens the default device itself).
+var metalGraph = func(*metal.Device) (graph.Backend, error) { return mps.New(mps.Options{}) }
 
 // openMetal opens the default GPU (on Linux: "metal: not available on linux/amd64; use --device
 // cpu") and the Metal graph backend on it.
