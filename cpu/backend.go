@@ -60,7 +60,12 @@ func (b *Backend) native(n *graph.Node) bool {
 
 // Compile plans the computation of outputs. Fused ops without a native kernel run as their
 // decompositions, built in a lowered copy (graph.Lower): g itself is not changed.
-func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Executable, err error) {
+func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (graph.Executable, error) {
+	return b.compile(g, outputs, nil)
+}
+
+// compile is Compile with donated args (donate.go; nil: none).
+func (b *Backend) compile(g *graph.Graph, outputs []*graph.Node, donate []int) (exe graph.Executable, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			exe, err = nil, fmt.Errorf("cpu: internal error while compiling: %v", p)
@@ -89,7 +94,7 @@ func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Exe
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	x := &executable{args: args, lowArgs: lowArgs}
+	x := &executable{args: args, lowArgs: lowArgs, don: donation{to: donate}}
 	x.runner.threads = b.threads
 	e := &env{threads: b.threads, r: &x.runner, mm: b.mm}
 	if err := x.plan(e, order, resolved); err != nil {

@@ -86,14 +86,19 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 		outVals[i] = vals[o]
 		outVals[i].vb.last = never
 	}
+	x.placeDonated(outVals) // donate.go
 	x.assign()
 	x.outputs(e, outVals)
+	x.copyDonated(e) // donate.go
 	for _, b := range x.internal {
 		b.data = graph.NewTensor(b.dtype, graph.Shape{b.size}).Data
 	}
 	x.outs = make([]*graph.Tensor, len(outVals))
 	for i, v := range x.outVals {
-		x.outs[i] = &graph.Tensor{DType: v.dtype, Shape: v.shape.Clone(), Data: sliceAny(v.vb.phys.data, v.size)}
+		x.outs[i] = &graph.Tensor{DType: v.dtype, Shape: v.shape.Clone()}
+		if !x.don.donated(i) { // a donated output shows its arg, bound by Run (donate.go)
+			x.outs[i].Data = sliceAny(v.vb.phys.data, v.size)
+		}
 	}
 	x.outSpans = make([][2]uintptr, 0, len(x.outs))
 	for _, t := range x.outs {
@@ -146,7 +151,7 @@ func (x *executable) assign() {
 		out := st.out
 		for _, j := range inPlace(st.node) {
 			in := st.ins[j]
-			if in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size {
+			if out.vb.phys != nil || in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size {
 				continue
 			}
 			if _, ln := st.node.Op().(graph.LayerNormOp); ln && (st.ins[1].vb == in.vb || st.ins[2].vb == in.vb) {
@@ -177,7 +182,7 @@ func (x *executable) outputs(e *env, outVals []*value) {
 	claimed := map[*buffer]bool{}
 	x.outVals = make([]*value, len(outVals))
 	for i, v := range outVals {
-		if b := v.vb.phys; b.kind == bufInternal && !claimed[b] {
+		if b := v.vb.phys; (b.kind == bufInternal && !claimed[b]) || (x.don.donated(i) && x.don.inPlace[i]) {
 			claimed[b] = true
 			x.outVals[i] = v
 			continue

@@ -19,6 +19,7 @@ type executable struct {
 	outVals  []*value
 	outs     []*graph.Tensor
 	outSpans [][2]uintptr
+	don      donation // outputs written into args (donate.go)
 
 	mu     sync.Mutex // one Run at a time: the buffers are shared
 	runner runner
@@ -30,11 +31,14 @@ func (x *executable) Args() []*graph.Node { return x.args }
 // Run computes the outputs from one tensor per arg (nil allowed for args no output depends on;
 // every non-nil arg is checked). The
 // returned slice and tensors belong to the executable and are overwritten by the next Run. Arg
-// tensors are never written. Run calls are serialised.
+// tensors are never written, except donated ones (CompileDonating). Run calls are serialised.
 func (x *executable) Run(ctx context.Context, args []*graph.Tensor) (outs []*graph.Tensor, err error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.bind(args); err != nil {
+		return nil, err
+	}
+	if err := x.bindDonated(args); err != nil {
 		return nil, err
 	}
 	cur := -1

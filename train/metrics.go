@@ -1,0 +1,134 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// This file: metrics as JSON lines (metrics.jsonl in the output directory), one record per step
+// and one per evaluation, and the one-line progress display (loss, lr, samples/s, ETA).
+
+// Record is one line of metrics.jsonl.
+type Record struct {
+	Kind     string             `json:"kind"` // "step" or "eval"
+	Step     int                `json:"step"` // optimizer updates done after it
+	Loss     float64            `json:"loss,omitempty"`
+	GradNorm float64            `json:"grad_norm,omitempty"`
+	LR       float64            `json:"lr,omitempty"` // base lr × schedule factor
+	Samples  int                `json:"samples,omitempty"`
+	Seconds  float64            `json:"seconds,omitempty"` // wall time of the step
+	Skipped  bool               `json:"skipped,omitempty"`
+	Metrics  map[string]float64 `json:"metrics,omitempty"` // evaluation metrics
+	// NonFinite names the values that were NaN or ±Inf (written as 0), e.g. "loss=NaN".
+	NonFinite string `json:"non_finite,omitempty"`
+}
+
+// metricsLog appends records to a file.
+type metricsLog struct {
+	f   *os.File
+	enc *json.Encoder
+}
+
+func openMetrics(dir string) (*metricsLog, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	return &metricsLog{f: f, enc: json.NewEncoder(f)}, nil
+}
+
+func (l *metricsLog) write(r Record) error {
+	if l == nil {
+		return nil
+	}
+	if err := l.enc.Encode(jsonSafe(r)); err != nil {
+		return fmt.Errorf("train: metrics.jsonl: %w", err)
+	}
+	return nil
+}
+
+func (l *metricsLog) close() error {
+	if l == nil {
+		return nil
+	}
+	return l.f.Close()
+}
+
+// jsonSafe replaces non-finite numbers (which JSON cannot hold) by 0 and names them in NonFinite.
+func jsonSafe(r Record) Record {
+	fix := func(name string, v *float64) {
+		if math.IsNaN(*v) || math.IsInf(*v, 0) {
+			if r.NonFinite != "" {
+				r.NonFinite += " "
+			}
+			r.NonFinite += fmt.Sprintf("%s=%v", name, *v)
+			*v = 0
+		}
+	}
+	fix("loss", &r.Loss)
+	fix("grad_norm", &r.GradNorm)
+	fix("lr", &r.LR)
+	if len(r.Metrics) > 0 {
+		m := make(map[string]float64, len(r.Metrics))
+		for k, v := range r.Metrics {
+			fix(k, &v)
+			m[k] = v
+		}
+		r.Metrics = m
+	}
+	return r
+}
+
+// TerminalProgress returns os.Stderr when it is a terminal, else nil (no progress display).
+func TerminalProgress() io.Writer {
+	fi, err := os.Stderr.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return os.Stderr
+}
+
+type progress struct {
+	w            io.Writer
+	total, first int
+	start        time.Time
+	samples      int
+	printed      bool
+}
+
+func newProgress(w io.Writer, total, first int) *progress {
+	return &progress{w: w, total: total, first: first, start: time.Now()}
+}
+
+// step redraws the line after a step record.
+func (p *progress) step(r Record) {
+	if p.w == nil {
+		return
+	}
+	p.samples += r.Samples
+	el := time.Since(p.start).Seconds()
+	line := fmt.Sprintf("step %d/%d  loss %.4f  lr %.3g  %.1f samples/s", r.Step, p.total, r.Loss, r.LR, float64(p.samples)/max(el, 1e-9))
+	if done := r.Step - p.first; done > 0 && r.Step < p.total {
+		eta := time.Duration(el / float64(done) * float64(p.total-r.Step) * float64(time.Second))
+		line += "  ETA " + eta.Round(time.Second).String()
+	}
+	if r.Skipped {
+		line += "  (skipped: " + jsonSafe(r).NonFinite + ")"
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s", line)
+	p.printed = true
+}
+
+func (p *progress) done() {
+	if p.w != nil && p.printed {
+		fmt.Fprintln(p.w)
+	}
+}
