@@ -16,6 +16,8 @@ type Options struct {
 
 	// decomposeAll runs every fused op as its decomposition (tests compare native kernels with it).
 	decomposeAll bool
+	// copyLayouts materialises every transpose, slice and broadcast (tests compare views with it).
+	copyLayouts bool
 }
 
 // Backend compiles graphs for the host CPU. It is safe for concurrent use.
@@ -23,6 +25,7 @@ type Backend struct {
 	threads      int
 	mm           gemm
 	decomposeAll bool
+	copyLayouts  bool
 }
 
 // New returns a CPU backend.
@@ -32,7 +35,7 @@ func New(opts Options) *Backend {
 		t = runtime.GOMAXPROCS(0)
 	}
 	ensureWorkers(t - 1)
-	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll}
+	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll, copyLayouts: opts.copyLayouts}
 }
 
 // Name is "cpu".
@@ -91,7 +94,7 @@ func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Exe
 	}
 	x := &executable{args: args, lowArgs: lowArgs}
 	x.runner.threads = b.threads
-	e := &env{threads: b.threads, r: &x.runner, mm: b.mm}
+	e := &env{threads: b.threads, r: &x.runner, mm: b.mm, copyLayouts: b.copyLayouts}
 	if err := x.plan(e, order, resolved); err != nil {
 		return nil, err
 	}

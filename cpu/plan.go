@@ -38,6 +38,8 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 		argIndex[a] = i
 	}
 	x.argBufs = make([]*buffer, len(x.args))
+	vp := newViewPlanner(order, resolved)
+	vp.off = e.copyLayouts
 	for _, n := range order {
 		v := &value{node: n, dtype: n.DType(), shape: n.Shape(), size: n.Shape().Size()}
 		vals[n] = v
@@ -64,9 +66,30 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 			v.vb = &vbuf{phys: &buffer{kind: bufConst, dtype: v.dtype, size: v.size, data: op.Value.Data}, last: never}
 		case graph.ReshapeOp, graph.StopGradientOp:
 			v.vb = ins[0].vb
+			if w := ins[0].view; w != nil {
+				if w.strides == nil {
+					v.view = &view{off: w.off}
+					break
+				}
+				ns, ok := reshapeStrides(ins[0].shape, w.strides, v.shape)
+				if !ok {
+					return fmt.Errorf("cpu: %v: internal error: reshape of a view that cannot be addressed so", n)
+				}
+				v.view = normView(v.shape, w.off, ns)
+			}
 		case graph.GetOp:
 			return fmt.Errorf("cpu: %v: reads a tuple without a decomposition", n)
 		default:
+			if off, st, ok := layoutView(n, ins...); ok {
+				w := normView(v.shape, off, st)
+				if w == nil || vp.accepts(n, w) {
+					v.vb, v.view = ins[0].vb, w // read in place by every reader
+					break
+				}
+			}
+			if _, ok := n.Op().(graph.AttentionOp); ok {
+				v.view = vp.attentionOut(n)
+			}
 			k, err := newKernel(e, n, ins, v)
 			if err != nil {
 				return err
@@ -146,7 +169,7 @@ func (x *executable) assign() {
 		out := st.out
 		for _, j := range inPlace(st.node) {
 			in := st.ins[j]
-			if in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size {
+			if in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size || in.view != nil {
 				continue
 			}
 			if _, ln := st.node.Op().(graph.LayerNormOp); ln && (st.ins[1].vb == in.vb || st.ins[2].vb == in.vb) {
