@@ -17,6 +17,7 @@ type attentionKernel[T float] struct {
 	maskOff            int
 	maskStride         [4]int
 	at                 [4]placed // q, k, v, out
+	exp                func(T) T
 	f                  gemmFn[T]
 	qk, pv             tiling
 	scores, pack       [][]T // per goroutine
@@ -29,7 +30,7 @@ func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *valu
 	a := &attentionKernel[T]{r: e.r, q: q, k: k, v: v, out: out,
 		bh: q.shape[0] * q.shape[1], heads: q.shape[1],
 		tq: q.shape[2], tk: k.shape[2], dh: q.shape[3], dv: v.shape[3],
-		scale: T(op.Scale), f: gemmFor[T](e.mm)}
+		scale: T(op.Scale), f: gemmFor[T](e.mm), exp: expOf[T]()}
 	if op.HasMask {
 		a.mask = ins[3]
 		off, st := a.mask.placement()
@@ -96,7 +97,7 @@ func (a *attentionKernel[T]) part(p, w int) {
 					row[j] *= a.scale
 				}
 			}
-			softmaxRow(row, row)
+			softmaxRow(row, row, a.exp)
 		}
 		tileRange(&a.pv, a.f, s, v, y, a.pack[w], 0, a.pv.tiles())
 	}

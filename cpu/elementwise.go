@@ -155,8 +155,15 @@ func (k *whereKernel[T]) part(p, w int) {
 func (k *whereKernel[T]) maxRank() int { return k.p.rank() }
 
 // unaryFloat returns the loop of a unary function on floats. Functions that Go's math package
-// computes in float64 are evaluated there and rounded once to T.
+// computes in float64 are evaluated there and rounded once to T, except exp, erf, tanh and sigmoid
+// on float32: those are the fast functions of fastmath.go (within 1 ulp).
 func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		if f := unaryFast(kind); f != nil {
+			return any(f).(func(x, y []T)), 8
+		}
+	}
 	m := func(f func(float64) float64) func(x, y []T) {
 		return func(x, y []T) {
 			y = y[:len(x)]
@@ -191,6 +198,29 @@ func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
 		return m(sigmoid), 16
 	}
 	return nil, 0
+}
+
+// unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions).
+func unaryFast(kind graph.UnaryKind) func(x, y []float32) {
+	var f func(float32) float32
+	switch kind {
+	case graph.ExpKind:
+		f = exp32
+	case graph.ErfKind:
+		f = erf32
+	case graph.TanhKind:
+		f = tanh32
+	case graph.SigmoidKind:
+		f = sigmoid32
+	default:
+		return nil
+	}
+	return func(x, y []float32) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = f(v)
+		}
+	}
 }
 
 func rsqrt(x float64) float64   { return 1 / math.Sqrt(x) }

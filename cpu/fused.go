@@ -19,24 +19,42 @@ var (
 	quickGELUC   = 1.702
 )
 
-// geluLoop is 0.5·x · (1 + erf(x/√2)) as GELUOp.Decompose writes it.
+// geluLoop is 0.5·x · (1 + erf(x/√2)) as GELUOp.Decompose writes it, with erf as the Erf
+// kernel computes it for T (erf32 for float32: fastmath.go).
 func geluLoop[T float](x, y []T) {
 	y = y[:len(x)]
 	half, invSqrt2 := T(geluHalf), T(geluInvSqrt2)
+	erf := erfOf[T]()
 	for i, v := range x {
 		a := T(v * half)
-		b := T(T(math.Erf(float64(T(v*invSqrt2)))) + 1)
+		b := T(erf(T(v*invSqrt2)) + 1)
 		y[i] = a * b
 	}
 }
 
-// quickGELULoop is x·σ(1.702·x) as QuickGELUOp.Decompose writes it.
+// quickGELULoop is x·σ(1.702·x) as QuickGELUOp.Decompose writes it (σ as the Sigmoid kernel).
 func quickGELULoop[T float](x, y []T) {
 	y = y[:len(x)]
 	c := T(quickGELUC)
+	sig := sigmoidOf[T]()
 	for i, v := range x {
-		y[i] = v * T(sigmoid(float64(T(v*c))))
+		y[i] = v * sig(T(v*c))
 	}
+}
+
+// expOf, erfOf and sigmoidOf return the function the unary kernels compute for T: the fast
+// float32 functions of fastmath.go, Go's math functions for float64.
+func expOf[T float]() func(T) T     { return pick[T](exp32, math.Exp) }
+func erfOf[T float]() func(T) T     { return pick[T](erf32, math.Erf) }
+func sigmoidOf[T float]() func(T) T { return pick[T](sigmoid32, sigmoid) }
+
+func pick[T float](f32 func(float32) float32, f64 func(float64) float64) func(T) T {
+	var z T
+	var f any = f64
+	if _, ok := any(z).(float32); ok {
+		f = f32
+	}
+	return f.(func(T) T)
 }
 
 // rowsKernel runs a row function over the lines of a tensor along one axis: shape [outer, n,
@@ -50,6 +68,7 @@ type rowsKernel[T float] struct {
 	parts      int
 	line       func(k *rowsKernel[T], x, y []T, off int) // one line starting at off
 	eps        T
+	exp        func(T) T
 	x, y, g, b []T
 }
 
@@ -90,7 +109,7 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 		return
 	}
 	if s == 1 {
-		softmaxRow(x[off:off+n], y[off:off+n])
+		softmaxRow(x[off:off+n], y[off:off+n], k.exp)
 		return
 	}
 	m := T(math.Inf(-1))
@@ -99,7 +118,7 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	}
 	var sum float64
 	for j := 0; j < n; j++ {
-		e := T(math.Exp(float64(x[off+j*s] - m)))
+		e := k.exp(x[off+j*s] - m)
 		y[off+j*s] = e
 		sum += float64(e)
 	}
@@ -109,8 +128,8 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	}
 }
 
-// softmaxRow is softmaxLine on a contiguous row (y may be x).
-func softmaxRow[T float](x, y []T) {
+// softmaxRow is softmaxLine on a contiguous row (y may be x); exp is expOf[T]().
+func softmaxRow[T float](x, y []T, exp func(T) T) {
 	y = y[:len(x)]
 	m := T(math.Inf(-1))
 	for _, v := range x {
@@ -118,7 +137,7 @@ func softmaxRow[T float](x, y []T) {
 	}
 	var sum float64
 	for j, v := range x {
-		e := T(math.Exp(float64(v - m)))
+		e := exp(v - m)
 		y[j] = e
 		sum += float64(e)
 	}
@@ -161,6 +180,7 @@ func layerNormLine[T float](k *rowsKernel[T], x, y []T, off int) {
 func newSoftmax[T float](e *env, op graph.SoftmaxOp, in, out *value) *rowsKernel[T] {
 	k := newRows[T](e, []*value{in}, out, op.Axis, 24)
 	k.line = softmaxLine[T]
+	k.exp = expOf[T]()
 	return k
 }
 
