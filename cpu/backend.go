@@ -18,6 +18,8 @@ type Options struct {
 	decomposeAll bool
 	// copyLayouts materialises every transpose, slice and broadcast (tests compare views with it).
 	copyLayouts bool
+	// noFold runs constant subgraphs at every Run instead of once at compile time.
+	noFold bool
 }
 
 // Backend compiles graphs for the host CPU. It is safe for concurrent use.
@@ -26,6 +28,7 @@ type Backend struct {
 	mm           gemm
 	decomposeAll bool
 	copyLayouts  bool
+	noFold       bool
 }
 
 // New returns a CPU backend.
@@ -35,7 +38,7 @@ func New(opts Options) *Backend {
 		t = runtime.GOMAXPROCS(0)
 	}
 	ensureWorkers(t - 1)
-	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll, copyLayouts: opts.copyLayouts}
+	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll, copyLayouts: opts.copyLayouts, noFold: opts.noFold}
 }
 
 // Name is "cpu".
@@ -94,7 +97,7 @@ func (b *Backend) Compile(g *graph.Graph, outputs ...*graph.Node) (exe graph.Exe
 	}
 	x := &executable{args: args, lowArgs: lowArgs}
 	x.runner.threads = b.threads
-	e := &env{threads: b.threads, r: &x.runner, mm: b.mm, copyLayouts: b.copyLayouts}
+	e := &env{threads: b.threads, r: &x.runner, mm: b.mm, copyLayouts: b.copyLayouts, noFold: b.noFold}
 	if err := x.plan(e, order, resolved); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,9 @@
 // elementwise ops may write over an operand that dies with them). Transpose, Slice and Broadcast
 // results are views when all their readers take strided operands (view.go): elementwise kernels
 // read a broadcast bias or scalar with stride 0, attention reads the heads of a [B T H d]
-// projection and writes [B T H d], so the model's split/merge-heads transposes copy nothing. Run
+// projection and writes [B T H d], so the model's split/merge-heads transposes copy nothing. Nodes
+// whose operands are all constants (Iota, arithmetic on constants, position tables) are computed
+// once at compile time by their own kernels and become constants (fold in plan.go). Run
 // binds the caller's tensors, steps the schedule and returns output tensors owned by the
 // executable; once warm it allocates nothing.
 //

@@ -18,6 +18,7 @@ type env struct {
 	r           *runner
 	mm          gemm
 	copyLayouts bool // no views (view.go): every layout op copies
+	noFold      bool // no constant folding (plan.go): constant subgraphs run every time
 }
 
 // unsupported is the compile error for an op on a dtype the cpu backend does not compute.

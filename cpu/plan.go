@@ -94,6 +94,9 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 			if err != nil {
 				return err
 			}
+			if fold(e, k, ins, v) {
+				break
+			}
 			v.vb = &vbuf{last: -1}
 			x.steps = append(x.steps, step{node: n, k: k, ins: ins, out: v})
 		}
@@ -211,4 +214,36 @@ func (x *executable) outputs(e *env, outVals []*value) {
 		x.steps = append(x.steps, step{node: v.node, k: copyOf(e, v, c), ins: []*value{v}, out: c})
 		x.outVals[i] = c
 	}
+}
+
+// foldLimit is the largest result (in elements) computed once at compile time.
+const foldLimit = 1 << 20
+
+// fold computes a node whose operands are all constants (graph constants, or results folded
+// before it, or views of them) once, now, with its own kernel, and makes the result a constant:
+// the node gets no step. Iota folds too (no operands); a kernel that fails (an integer division
+// by zero, an index out of range) is left to fail at run time as before. The values are those
+// the step would compute, bit for bit.
+func fold(e *env, k kernel, ins []*value, v *value) bool {
+	if e.noFold || v.size > foldLimit {
+		return false
+	}
+	for _, in := range ins {
+		if in.vb.phys == nil || in.vb.phys.kind != bufConst {
+			return false
+		}
+	}
+	v.vb = &vbuf{phys: &buffer{kind: bufConst, dtype: v.dtype, size: v.size, data: graph.NewTensor(v.dtype, graph.Shape{v.size}).Data}, last: never}
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		return k.run() == nil
+	}()
+	if !ok {
+		v.vb = nil
+	}
+	return ok
 }
