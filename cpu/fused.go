@@ -6,11 +6,14 @@ import (
 	"github.com/bridgetower-go/bt/graph"
 )
 
-// The native fused kernels perform the float operations of the ops' decompositions in the same
-// order and precision (sums of F32 in float64 as in reduceKernel, every intermediate rounded to T
-// where the decomposition stores a tensor), so they agree with the decompositions to the last bit
-// on platforms that do not fuse multiply-adds, and within rounding elsewhere. Explicit T(...)
-// conversions keep the Go compiler from fusing them.
+// The contract of a native fused kernel is to agree with the op's decomposition within the
+// documented accuracy (fastmath.go: 1 ulp per exp, erf or sigmoid on F32), as graphtest checks.
+// Today they do more: they perform the float operations of the decompositions in the same order
+// and precision (sums of F32 in float64 as in reduceKernel, every intermediate rounded to T where
+// the decomposition stores a tensor, exp/erf/sigmoid the functions the unary kernels use), so
+// they agree with the decompositions to the last bit on platforms that do not fuse
+// multiply-adds, and within rounding elsewhere. Explicit T(...) conversions keep the Go compiler
+// from fusing them.
 
 // Constants of the decompositions, rounded to T at run time as graph.Scalar does (float64 first).
 var (
