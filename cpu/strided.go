@@ -146,3 +146,142 @@ func slot[T any](s [][]T, w int) []T {
 	}
 	return s[w]
 }
+
+// mapKernel applies fn to segments: y[i] = f(x[i]) (unary ops, casts, GELU, QuickGELU).
+type mapKernel[T, U elem] struct {
+	r       *runner
+	in, out *value
+	parts   int
+	fn      func(x []T, y []U)
+	p       *ewPlan
+	sx      [][]T // per goroutine gather blocks (strided operand)
+	x       []T
+	y       []U
+}
+
+func newMap[T, U elem](e *env, in, out *value, cost int, fn func(x []T, y []U)) *mapKernel[T, U] {
+	p := newEWPlan(out, in)
+	return &mapKernel[T, U]{r: e.r, in: in, out: out, fn: fn, p: p, sx: scratchFor[T](p, 0, e.threads),
+		parts: partsFor(e.threads, out.size, cost)}
+}
+
+func (k *mapKernel[T, U]) run() error {
+	k.x, k.y = whole[T](k.in), slice[U](k.out)
+	k.r.do(k, k.parts)
+	return nil
+}
+
+func (k *mapKernel[T, U]) part(p, w int) {
+	lo, hi := split(len(k.y), k.parts, p)
+	var c cursor
+	c.start(k.p, lo, hi)
+	for {
+		o, n, ok := c.next()
+		if !ok {
+			return
+		}
+		k.fn(fetch(k.x, c.offs[0], k.p.inner[0], n, slot(k.sx, w)), k.y[o:o+n])
+	}
+}
+
+func (k *mapKernel[T, U]) maxRank() int { return k.p.rank() }
+
+// zipKernel combines two operands: y[i] = f(a[i], b[i]) (binary ops, comparisons).
+type zipKernel[T, U elem] struct {
+	r          *runner
+	ina, inb   *value
+	out        *value
+	parts      int
+	fn         func(a, b []T, y []U)
+	check      func(a, b []T) error // optional, run before fn (integer division by zero; contiguous operands)
+	p          *ewPlan
+	sa, sb     [][]T
+	a, b       []T
+	y          []U
+	checkError error
+}
+
+func newZip[T, U elem](e *env, a, b, out *value, cost int, fn func(a, b []T, y []U)) *zipKernel[T, U] {
+	p := newEWPlan(out, a, b)
+	return &zipKernel[T, U]{r: e.r, ina: a, inb: b, out: out, fn: fn, p: p,
+		sa: scratchFor[T](p, 0, e.threads), sb: scratchFor[T](p, 1, e.threads), parts: partsFor(e.threads, out.size, cost)}
+}
+
+func (k *zipKernel[T, U]) run() error {
+	k.y = slice[U](k.out)
+	if k.check != nil {
+		if err := k.check(slice[T](k.ina), slice[T](k.inb)); err != nil {
+			return err
+		}
+	}
+	k.a, k.b = whole[T](k.ina), whole[T](k.inb)
+	k.r.do(k, k.parts)
+	return nil
+}
+
+func (k *zipKernel[T, U]) part(p, w int) {
+	lo, hi := split(len(k.y), k.parts, p)
+	var c cursor
+	c.start(k.p, lo, hi)
+	for {
+		o, n, ok := c.next()
+		if !ok {
+			return
+		}
+		a := fetch(k.a, c.offs[0], k.p.inner[0], n, slot(k.sa, w))
+		b := fetch(k.b, c.offs[1], k.p.inner[1], n, slot(k.sb, w))
+		k.fn(a, b, k.y[o:o+n])
+	}
+}
+
+func (k *zipKernel[T, U]) maxRank() int { return k.p.rank() }
+
+// whereKernel is y[i] = c[i] ? a[i] : b[i].
+type whereKernel[T elem] struct {
+	r             *runner
+	inc, ina, inb *value
+	out           *value
+	parts         int
+	p             *ewPlan
+	sc            [][]bool
+	sa, sb        [][]T
+	c             []bool
+	a, b, y       []T
+}
+
+func newWhere[T elem](e *env, c, a, b, out *value) *whereKernel[T] {
+	p := newEWPlan(out, c, a, b)
+	return &whereKernel[T]{r: e.r, inc: c, ina: a, inb: b, out: out, p: p, parts: partsFor(e.threads, out.size, 1),
+		sc: scratchFor[bool](p, 0, e.threads), sa: scratchFor[T](p, 1, e.threads), sb: scratchFor[T](p, 2, e.threads)}
+}
+
+func (k *whereKernel[T]) run() error {
+	k.c, k.a, k.b, k.y = whole[bool](k.inc), whole[T](k.ina), whole[T](k.inb), slice[T](k.out)
+	k.r.do(k, k.parts)
+	return nil
+}
+
+func (k *whereKernel[T]) part(p, w int) {
+	lo, hi := split(len(k.y), k.parts, p)
+	var cur cursor
+	cur.start(k.p, lo, hi)
+	for {
+		o, n, ok := cur.next()
+		if !ok {
+			return
+		}
+		c := fetch(k.c, cur.offs[0], k.p.inner[0], n, slot(k.sc, w))
+		a := fetch(k.a, cur.offs[1], k.p.inner[1], n, slot(k.sa, w))
+		b := fetch(k.b, cur.offs[2], k.p.inner[2], n, slot(k.sb, w))
+		y := k.y[o : o+n]
+		for i := range y {
+			if c[i] {
+				y[i] = a[i]
+			} else {
+				y[i] = b[i]
+			}
+		}
+	}
+}
+
+func (k *whereKernel[T]) maxRank() int { return k.p.rank() }
