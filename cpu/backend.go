@@ -32,7 +32,7 @@ func New(opts Options) *Backend {
 		t = runtime.GOMAXPROCS(0)
 	}
 	ensureWorkers(t - 1)
-	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll}
+	return &Backend{threads: t, mm: packedGemm{}, decomposeAll: opts.decomposeAll}
 }
 
 // Name is "cpu".

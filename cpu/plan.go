@@ -38,11 +38,15 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 		argIndex[a] = i
 	}
 	x.argBufs = make([]*buffer, len(x.args))
+	fz := findFusions(order, resolved) // GEMM epilogue fusion (gemm_fuse.go)
 	for _, n := range order {
+		if fz.absorbed[n] {
+			continue
+		}
 		v := &value{node: n, dtype: n.DType(), shape: n.Shape(), size: n.Shape().Size()}
 		vals[n] = v
-		ins := make([]*value, len(n.Inputs()))
-		for i, in := range n.Inputs() {
+		ins := make([]*value, len(fz.inputs(n)))
+		for i, in := range fz.inputs(n) {
 			ins[i] = vals[in]
 			if ins[i] == nil {
 				return fmt.Errorf("cpu: internal error: operand %v of %v not scheduled", in, n)
@@ -67,12 +71,12 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 		case graph.GetOp:
 			return fmt.Errorf("cpu: %v: reads a tuple without a decomposition", n)
 		default:
-			k, err := newKernel(e, n, ins, v)
+			k, err := fz.kernel(e, n, ins, v)
 			if err != nil {
 				return err
 			}
 			v.vb = &vbuf{last: -1}
-			x.steps = append(x.steps, step{node: n, k: k, ins: ins, out: v})
+			x.steps = append(x.steps, step{node: fz.node(n), k: k, ins: ins, out: v})
 		}
 	}
 	// Liveness: the last step reading each virtual buffer (through any alias).

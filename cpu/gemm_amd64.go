@@ -1,0 +1,26 @@
+//go:build !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// Assembly micro-kernels (gemm_amd64.s); see sgemmKernel for the contract.
+//
+//go:noescape
+func sgemmAVX2(k int, a, b, c *float32, ldc int, add bool)
+
+//go:noescape
+func sgemmAVX512(k int, a, b, c *float32, ldc int, add bool)
+
+// sgemmKernels lists the micro-kernels this CPU runs, fastest first: AVX-512 12×32 when the CPU
+// and OS support AVX-512F, AVX2+FMA 6×16, and the pure-Go kernel.
+func sgemmKernels() []*sgemmKernel {
+	var ks []*sgemmKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, &sgemmKernel{name: "avx512", mr: 12, nr: 32, kc: 256, asm: sgemmAVX512})
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, &sgemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, asm: sgemmAVX2})
+	}
+	return append(ks, goKernel)
+}

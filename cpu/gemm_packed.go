@@ -1,0 +1,186 @@
+package cpu
+
+import "sync"
+
+// The float32 matrix product: GotoBLAS-style packing of op(A) into MR-row panels and op(B) into
+// NR-column panels, KC deep, zero-padded at the edges, and a register-blocked micro-kernel
+// (assembly on amd64: gemm_amd64.s; pure Go elsewhere: gemm_kernel_go.go). Every element of C is
+// the same chain of multiply-adds whatever the tiling or thread count: one accumulator per KC
+// block, p in order, added to C block after block.
+
+// sgemmKernel is a micro-kernel and its blocking. It sets (add: adds to) the MR×NR block of C at
+// c (row stride ldc) to Σ_p a[p·MR+i]·b[p·NR+j] over p < k, one FMA chain per element, where a
+// is a packed panel of MR rows of op(A) and b a packed panel of NR columns of op(B).
+type sgemmKernel struct {
+	name       string
+	mr, nr, kc int
+	asm        func(k int, a, b, c *float32, ldc int, add bool)
+	micro      func(k int, a, b, c []float32, ldc int, add bool)
+}
+
+func (kn *sgemmKernel) call(k int, a, b, c []float32, ldc int, add bool) {
+	if kn.asm == nil {
+		kn.micro(k, a, b, c, ldc, add)
+		return
+	}
+	_, _, _ = a[kn.mr*k-1], b[kn.nr*k-1], c[(kn.mr-1)*ldc+kn.nr-1] // the assembly does not check
+	kn.asm(k, &a[0], &b[0], &c[0], ldc, add)
+}
+
+var (
+	// sgemmAvail are the micro-kernels this CPU and build can run, fastest first.
+	sgemmAvail = sgemmKernels()
+	// sgemmUse is the kernel new products use (chosen at start-up; tests set it to force a path).
+	sgemmUse = sgemmAvail[0]
+)
+
+// sgemmOp is C = op(A)·op(B) for an m×n C: op(A) is m×k, stored k×m (row stride lda) when
+// transA; op(B) is k×n, stored n×k when transB; C has row stride ldc.
+type sgemmOp struct {
+	transA, transB bool
+	m, n, k        int
+	lda, ldb, ldc  int
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// Packed layouts: for the KC block starting at p0 (kcb deep), panel i of width w (MR or NR) is
+// the kcb×w elements at p0·pad + i·w·kcb, where pad is m or n rounded up to w.
+func (kn *sgemmKernel) packedA(m, k int) int { return roundUp(m, kn.mr) * k }
+func (kn *sgemmKernel) packedB(n, k int) int { return roundUp(n, kn.nr) * k }
+
+// packA packs the MR-row panels [ip0, ip1) of op(A) (all of k) into dst (packedA elements).
+func (kn *sgemmKernel) packA(s *sgemmOp, a, dst []float32, ip0, ip1 int) {
+	mr, pad := kn.mr, roundUp(s.m, kn.mr)
+	for p0 := 0; p0 < s.k; p0 += kn.kc {
+		kcb := min(kn.kc, s.k-p0)
+		for ip := ip0; ip < ip1; ip++ {
+			d := dst[p0*pad+ip*mr*kcb : p0*pad+(ip+1)*mr*kcb]
+			r0 := ip * mr
+			rows := min(mr, s.m-r0)
+			if s.transA { // op(A)[i][p] = a[p·lda+i]: row p of the panel is contiguous
+				for p := range kcb {
+					src := a[(p0+p)*s.lda+r0:]
+					copy(d[p*mr:p*mr+rows], src[:rows])
+					clear(d[p*mr+rows : (p+1)*mr])
+				}
+				continue
+			}
+			for ii := range rows {
+				src := a[(r0+ii)*s.lda+p0 : (r0+ii)*s.lda+p0+kcb]
+				for p, v := range src {
+					d[p*mr+ii] = v
+				}
+			}
+			for ii := rows; ii < mr; ii++ {
+				for p := range kcb {
+					d[p*mr+ii] = 0
+				}
+			}
+		}
+	}
+}
+
+// packB packs the NR-column panels [jp0, jp1) of op(B) (all of k) into dst (packedB elements).
+func (kn *sgemmKernel) packB(s *sgemmOp, b, dst []float32, jp0, jp1 int) {
+	nr, pad := kn.nr, roundUp(s.n, kn.nr)
+	for p0 := 0; p0 < s.k; p0 += kn.kc {
+		kcb := min(kn.kc, s.k-p0)
+		for jp := jp0; jp < jp1; jp++ {
+			d := dst[p0*pad+jp*nr*kcb : p0*pad+(jp+1)*nr*kcb]
+			j0 := jp * nr
+			cols := min(nr, s.n-j0)
+			if !s.transB { // op(B)[p][j] = b[p·ldb+j]: row p of the panel is contiguous
+				for p := range kcb {
+					src := b[(p0+p)*s.ldb+j0:]
+					copy(d[p*nr:p*nr+cols], src[:cols])
+					clear(d[p*nr+cols : (p+1)*nr])
+				}
+				continue
+			}
+			for jj := range cols {
+				src := b[(j0+jj)*s.ldb+p0 : (j0+jj)*s.ldb+p0+kcb]
+				for p, v := range src {
+					d[p*nr+jj] = v
+				}
+			}
+			for jj := cols; jj < nr; jj++ {
+				for p := range kcb {
+					d[p*nr+jj] = 0
+				}
+			}
+		}
+	}
+}
+
+// compute sets the block rows [i0, i0+mm) × columns [j0, j0+nn) of C from packed A and B; i0 and
+// j0 are multiples of MR and NR. tmp (MR·NR) takes the micro-tiles that overhang C's edges.
+func (kn *sgemmKernel) compute(s *sgemmOp, ap, bp, c []float32, i0, mm, j0, nn int, tmp []float32) {
+	mr, nr, ldc := kn.mr, kn.nr, s.ldc
+	mpad, npad := roundUp(s.m, mr), roundUp(s.n, nr)
+	if s.k == 0 {
+		for i := i0; i < i0+mm; i++ {
+			clear(c[i*ldc+j0 : i*ldc+j0+nn])
+		}
+		return
+	}
+	for p0 := 0; p0 < s.k; p0 += kn.kc {
+		kcb := min(kn.kc, s.k-p0)
+		add := p0 > 0
+		for jp := j0 / nr; jp*nr < j0+nn; jp++ {
+			bpan := bp[p0*npad+jp*nr*kcb : p0*npad+(jp+1)*nr*kcb]
+			cols := min(nr, j0+nn-jp*nr)
+			for ip := i0 / mr; ip*mr < i0+mm; ip++ {
+				apan := ap[p0*mpad+ip*mr*kcb : p0*mpad+(ip+1)*mr*kcb]
+				rows := min(mr, i0+mm-ip*mr)
+				ci := ip*mr*ldc + jp*nr
+				if rows == mr && cols == nr {
+					kn.call(kcb, apan, bpan, c[ci:], ldc, add)
+					continue
+				}
+				kn.call(kcb, apan, bpan, tmp, nr, false)
+				for i := range rows {
+					d, t := c[ci+i*ldc:ci+i*ldc+cols], tmp[i*nr:i*nr+cols]
+					if add {
+						for j := range d {
+							d[j] += t[j]
+						}
+					} else {
+						copy(d, t)
+					}
+				}
+			}
+		}
+	}
+}
+
+// f32Pool recycles packing buffers (*[]float32) between calls and runs.
+var f32Pool sync.Pool
+
+func getF32(n int) *[]float32 {
+	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+// sgemmSerial computes C = op(A)·op(B) on the calling goroutine with kernel kn.
+func sgemmSerial(kn *sgemmKernel, s *sgemmOp, a, b, c []float32) {
+	if s.m == 0 || s.n == 0 {
+		return
+	}
+	mp, np := roundUp(s.m, kn.mr)/kn.mr, roundUp(s.n, kn.nr)/kn.nr
+	ap, bp, tmp := getF32(kn.packedA(s.m, s.k)), getF32(kn.packedB(s.n, s.k)), getF32(kn.mr*kn.nr)
+	kn.packA(s, a, *ap, 0, mp)
+	kn.packB(s, b, *bp, 0, np)
+	const rowBlock = 96 // rows per pass over B: their A panels stay in L2
+	step := roundUp(rowBlock, kn.mr)
+	for i0 := 0; i0 < s.m; i0 += step {
+		kn.compute(s, *ap, *bp, c, i0, min(step, s.m-i0), 0, s.n, *tmp)
+	}
+	f32Pool.Put(ap)
+	f32Pool.Put(bp)
+	f32Pool.Put(tmp)
+}
