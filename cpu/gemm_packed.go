@@ -66,17 +66,7 @@ func (kn *sgemmKernel) packA(s *sgemmOp, a, dst []float32, ip0, ip1 int) {
 				}
 				continue
 			}
-			for ii := range rows {
-				src := a[(r0+ii)*s.lda+p0 : (r0+ii)*s.lda+p0+kcb]
-				for p, v := range src {
-					d[p*mr+ii] = v
-				}
-			}
-			for ii := rows; ii < mr; ii++ {
-				for p := range kcb {
-					d[p*mr+ii] = 0
-				}
-			}
+			transpose(d, a[r0*s.lda+p0:], s.lda, rows, kcb, mr)
 		}
 	}
 }
@@ -98,17 +88,7 @@ func (kn *sgemmKernel) packB(s *sgemmOp, b, dst []float32, jp0, jp1 int) {
 				}
 				continue
 			}
-			for jj := range cols {
-				src := b[(j0+jj)*s.ldb+p0 : (j0+jj)*s.ldb+p0+kcb]
-				for p, v := range src {
-					d[p*nr+jj] = v
-				}
-			}
-			for jj := cols; jj < nr; jj++ {
-				for p := range kcb {
-					d[p*nr+jj] = 0
-				}
-			}
+			transpose(d, b[j0*s.ldb+p0:], s.ldb, cols, kcb, nr)
 		}
 	}
 }
@@ -183,4 +163,35 @@ func sgemmSerial(kn *sgemmKernel, s *sgemmOp, a, b, c []float32) {
 	f32Pool.Put(ap)
 	f32Pool.Put(bp)
 	f32Pool.Put(tmp)
+}
+
+// transpose writes the rows×cols block at src (row stride ld) transposed into dst, whose rows
+// are w ≥ rows wide: dst[p·w+i] = src[i·ld+p], and zero in columns [rows, w). This is the
+// packing of op(A) panels from a row-major A and of op(B) panels from Bᵀ (the nn.Linear layout).
+// Rows are taken 4 at a time, so that each output row is written in runs of 4 and each input
+// line is read once from L1.
+func transpose(dst, src []float32, ld, rows, cols, w int) {
+	dst = dst[:cols*w]
+	i := 0
+	for ; i+4 <= rows; i += 4 {
+		s0 := src[i*ld : i*ld+cols]
+		s1 := src[(i+1)*ld : (i+1)*ld+cols]
+		s2 := src[(i+2)*ld : (i+2)*ld+cols]
+		s3 := src[(i+3)*ld : (i+3)*ld+cols]
+		for p := range s0 {
+			o := dst[p*w+i : p*w+i+4]
+			o[0], o[1], o[2], o[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; i < rows; i++ {
+		s0 := src[i*ld : i*ld+cols]
+		for p, v := range s0 {
+			dst[p*w+i] = v
+		}
+	}
+	if rows < w {
+		for p := range cols {
+			clear(dst[p*w+rows : (p+1)*w])
+		}
+	}
 }

@@ -1,5 +1,6 @@
 """OpenBLAS sgemm GFLOP/s through Debian's numpy on bt's benchmark shapes (baseline for
-scripts/gemm_vs_openblas.sh). Prints one line per shape: `name GFLOP/s`, and first the BLAS
+scripts/gemm_vs_openblas.sh). Prints one line per shape: `name GFLOP/s GFLOP/cpu-s` (per
+second of wall time and of process CPU time), and first the BLAS
 library numpy runs (threadpoolctl) on stderr. Threads: OPENBLAS_NUM_THREADS."""
 import sys
 import time
@@ -43,14 +44,16 @@ def main():
         np.matmul(a, bt, out=c)
         want = a.astype(np.float64) @ bt.astype(np.float64)
         assert np.max(np.abs(c - want)) < 1e-3, name
-        reps, t0 = 0, time.perf_counter()
+        reps, t0, c0 = 0, time.perf_counter(), time.process_time()
         while True:  # like go test -benchtime=0.5s: mean over a loop of at least 0.5 s
             np.matmul(a, bt, out=c)
             reps += 1
             el = time.perf_counter() - t0
             if el >= 0.5:
                 break
-        print(name, 2.0 * batch * m * k * n * reps / el / 1e9)
+        cpu = time.process_time() - c0
+        flop = 2.0 * batch * m * k * n * reps
+        print(name, flop / el / 1e9, flop / cpu / 1e9)
 
 
 if __name__ == "__main__":
