@@ -12,12 +12,12 @@ import (
 // kernel, every transpose combination, odd sizes and 3 threads, against gonum per batch entry.
 func TestPackedMatMulKernelsAgainstGonum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	dims := [][3]int{{1, 1, 1}, {3, 17, 1}, {17, 3, 325}, {325, 17, 3}, {325, 325, 64}, {64, 325, 325}, {97, 769, 17}}
+	dims := [][3]int{{1, 1, 1}, {3, 17, 1}, {17, 3, 325}, {325, 17, 3}, {325, 325, 64}, {64, 325, 325}, {97, 769, 17}, {33, 40, 1024}}
 	if !testing.Short() {
 		dims = append(dims, [3]int{769, 325, 769}, [3]int{325, 769, 769})
 	}
 	const batch = 2
-	for _, kn := range sgemmAvail {
+	for _, kn := range testKernels() {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 			t.Run(fmt.Sprintf("%s/transA=%v/transB=%v", kn.name, tr[0], tr[1]), func(t *testing.T) {
 				withKernel(t, kn, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestFusedEpilogueBitIdentical(t *testing.T) {
 	g64, outs64, vals64 := linearStack(rand.New(rand.NewPCG(5, 6)), graph.F64)
 	ref := eval(t, 2, g64, vals64, outs64...)
 	steps := func(exe graph.Executable) int { return len(exe.(*executable).steps) }
-	for _, kn := range sgemmAvail {
+	for _, kn := range testKernels() {
 		withKernel(t, kn, func(t *testing.T) {
 			fuseEpilogues = false
 			plainExe := compile(t, New(Options{Threads: 2}), g, outs...)

@@ -16,6 +16,25 @@ type sgemmKernel struct {
 	mr, nr, kc int
 	asm        func(k int, a, b, c *float32, ldc int, add bool)
 	micro      func(k int, a, b, c []float32, ldc int, add bool)
+	// direct, if not nil, is asm reading MR full rows of a row-major A in place (row i at
+	// a[i·lda:]): op(A) is then packed only for its last, partial panel.
+	direct func(k int, a *float32, lda int, b, c *float32, ldc int, add bool)
+}
+
+// readsA reports whether the kernel reads op(A) in place for product s: A not transposed, and
+// its rows not a multiple of 4 KiB apart (the MR rows would then share one L1 set).
+func (kn *sgemmKernel) readsA(s *sgemmOp) bool {
+	return kn.direct != nil && !s.transA && s.lda%1024 != 0
+}
+
+// packPanelsA are the MR-row panels [lo, hi) of op(A) that product s needs packed: all, or only
+// the partial last one when the kernel reads A in place.
+func (kn *sgemmKernel) packPanelsA(s *sgemmOp) (lo, hi int) {
+	hi = roundUp(s.m, kn.mr) / kn.mr
+	if kn.readsA(s) {
+		return s.m / kn.mr, hi
+	}
+	return 0, hi
 }
 
 func (kn *sgemmKernel) call(k int, a, b, c []float32, ldc int, add bool) {
@@ -93,9 +112,11 @@ func (kn *sgemmKernel) packB(s *sgemmOp, b, dst []float32, jp0, jp1 int) {
 	}
 }
 
-// compute sets the block rows [i0, i0+mm) × columns [j0, j0+nn) of C from packed A and B; i0 and
-// j0 are multiples of MR and NR. tmp (MR·NR) takes the micro-tiles that overhang C's edges.
-func (kn *sgemmKernel) compute(s *sgemmOp, ap, bp, c []float32, i0, mm, j0, nn int, tmp []float32) {
+// compute sets the block rows [i0, i0+mm) × columns [j0, j0+nn) of C from packed A (or A itself,
+// see readsA) and packed B; i0 and j0 are multiples of MR and NR. tmp (MR·NR) takes the
+// micro-tiles that overhang C's edges.
+func (kn *sgemmKernel) compute(s *sgemmOp, a, ap, bp, c []float32, i0, mm, j0, nn int, tmp []float32) {
+	direct := kn.readsA(s)
 	mr, nr, ldc := kn.mr, kn.nr, s.ldc
 	mpad, npad := roundUp(s.m, mr), roundUp(s.n, nr)
 	if s.k == 0 {
@@ -111,14 +132,25 @@ func (kn *sgemmKernel) compute(s *sgemmOp, ap, bp, c []float32, i0, mm, j0, nn i
 			bpan := bp[p0*npad+jp*nr*kcb : p0*npad+(jp+1)*nr*kcb]
 			cols := min(nr, j0+nn-jp*nr)
 			for ip := i0 / mr; ip*mr < i0+mm; ip++ {
-				apan := ap[p0*mpad+ip*mr*kcb : p0*mpad+(ip+1)*mr*kcb]
 				rows := min(mr, i0+mm-ip*mr)
 				ci := ip*mr*ldc + jp*nr
-				if rows == mr && cols == nr {
-					kn.call(kcb, apan, bpan, c[ci:], ldc, add)
-					continue
+				if direct && rows == mr {
+					ar := a[ip*mr*s.lda+p0:]
+					_, _ = ar[(mr-1)*s.lda+kcb-1], bpan[nr*kcb-1] // the assembly does not check
+					if cols == nr {
+						_ = c[ci+(mr-1)*ldc+nr-1]
+						kn.direct(kcb, &ar[0], s.lda, &bpan[0], &c[ci], ldc, add)
+						continue
+					}
+					kn.direct(kcb, &ar[0], s.lda, &bpan[0], &tmp[0], nr, false)
+				} else {
+					apan := ap[p0*mpad+ip*mr*kcb : p0*mpad+(ip+1)*mr*kcb]
+					if rows == mr && cols == nr {
+						kn.call(kcb, apan, bpan, c[ci:], ldc, add)
+						continue
+					}
+					kn.call(kcb, apan, bpan, tmp, nr, false)
 				}
-				kn.call(kcb, apan, bpan, tmp, nr, false)
 				for i := range rows {
 					d, t := c[ci+i*ldc:ci+i*ldc+cols], tmp[i*nr:i*nr+cols]
 					if add {
@@ -151,14 +183,14 @@ func sgemmSerial(kn *sgemmKernel, s *sgemmOp, a, b, c []float32) {
 	if s.m == 0 || s.n == 0 {
 		return
 	}
-	mp, np := roundUp(s.m, kn.mr)/kn.mr, roundUp(s.n, kn.nr)/kn.nr
 	ap, bp, tmp := getF32(kn.packedA(s.m, s.k)), getF32(kn.packedB(s.n, s.k)), getF32(kn.mr*kn.nr)
-	kn.packA(s, a, *ap, 0, mp)
-	kn.packB(s, b, *bp, 0, np)
+	lo, hi := kn.packPanelsA(s)
+	kn.packA(s, a, *ap, lo, hi)
+	kn.packB(s, b, *bp, 0, roundUp(s.n, kn.nr)/kn.nr)
 	const rowBlock = 96 // rows per pass over B: their A panels stay in L2
 	step := roundUp(rowBlock, kn.mr)
 	for i0 := 0; i0 < s.m; i0 += step {
-		kn.compute(s, *ap, *bp, c, i0, min(step, s.m-i0), 0, s.n, *tmp)
+		kn.compute(s, a, *ap, *bp, c, i0, min(step, s.m-i0), 0, s.n, *tmp)
 	}
 	f32Pool.Put(ap)
 	f32Pool.Put(bp)

@@ -14,7 +14,8 @@ type packedMatMul struct {
 	epi            *epilogue // nil: plain product
 	tr, tc         int       // tile rows and columns (multiples of MR and NR)
 	tilesM, tilesN int
-	mp, np         int // MR-row panels of op(A), NR-column panels of op(B)
+	ma0, ma1       int // the MR-row panels of op(A) to pack (see packPanelsA)
+	np             int // NR-column panels of op(B)
 	sa, sb         int // packed sizes per batch entry
 	packParts      int
 	parts          int
@@ -24,8 +25,8 @@ type packedMatMul struct {
 }
 
 const (
-	tileRows = 96  // rows of C per tile: their packed A (tileRows×KC) stays in L2
-	tileCols = 384 // columns of C per tile: the A panels are reused across them
+	tileRows = 96  // rows of C per tile: their A block (tileRows×KC) stays in L2
+	tileCols = 384 // columns of C per tile: the A block is reused across them
 )
 
 // evenTiles cuts n into about n/want equal pieces rounded up to a multiple of unit.
@@ -52,9 +53,10 @@ func newPackedMatMul(e *env, transA, transB bool, ina, inb, out *value, m, n, k,
 	p := &packedMatMul{r: e.r, kn: kn, s: s, batch: batch, ina: ina, inb: inb, out: out, epi: epi}
 	p.tr, p.tilesM = evenTiles(m, tileRows, kn.mr)
 	p.tc, p.tilesN = evenTiles(n, tileCols, kn.nr)
-	p.mp, p.np = roundUp(m, kn.mr)/kn.mr, roundUp(n, kn.nr)/kn.nr
+	p.ma0, p.ma1 = kn.packPanelsA(&p.s)
+	p.np = roundUp(n, kn.nr) / kn.nr
 	p.sa, p.sb = kn.packedA(m, k), kn.packedB(n, k)
-	p.packParts = partsFor(e.threads, batch*(p.mp+p.np), kn.mr*max(k, 1))
+	p.packParts = partsFor(e.threads, batch*(p.ma1-p.ma0+p.np), kn.mr*max(k, 1))
 	p.parts = partsFor(balance*e.threads, batch*p.tilesM*p.tilesN, p.tr*p.tc*max(k, 1))
 	return p
 }
@@ -79,14 +81,15 @@ func (p *packedMatMul) part(part, w int) {
 	s, kn := &p.s, p.kn
 	sa, sb, sc := s.m*s.k, s.k*s.n, s.m*s.n
 	if p.phase == 0 {
-		per := p.mp + p.np
+		na := p.ma1 - p.ma0
+		per := na + p.np
 		lo, hi := split(p.batch*per, p.packParts, part)
 		for u := lo; u < hi; u++ {
 			bi, q := u/per, u%per
-			if q < p.mp {
-				kn.packA(s, p.a[bi*sa:(bi+1)*sa], (*p.ap)[bi*p.sa:(bi+1)*p.sa], q, q+1)
+			if q < na {
+				kn.packA(s, p.a[bi*sa:(bi+1)*sa], (*p.ap)[bi*p.sa:(bi+1)*p.sa], p.ma0+q, p.ma0+q+1)
 			} else {
-				kn.packB(s, p.b[bi*sb:(bi+1)*sb], (*p.bp)[bi*p.sb:(bi+1)*p.sb], q-p.mp, q-p.mp+1)
+				kn.packB(s, p.b[bi*sb:(bi+1)*sb], (*p.bp)[bi*p.sb:(bi+1)*p.sb], q-na, q-na+1)
 			}
 		}
 		return
@@ -99,7 +102,7 @@ func (p *packedMatMul) part(part, w int) {
 		i0, j0 := (t/p.tilesN)*p.tr, (t%p.tilesN)*p.tc
 		mm, nn := min(p.tr, s.m-i0), min(p.tc, s.n-j0)
 		c := p.c[bi*sc : (bi+1)*sc]
-		kn.compute(s, (*p.ap)[bi*p.sa:(bi+1)*p.sa], (*p.bp)[bi*p.sb:(bi+1)*p.sb], c, i0, mm, j0, nn, *tmp)
+		kn.compute(s, p.a[bi*sa:(bi+1)*sa], (*p.ap)[bi*p.sa:(bi+1)*p.sa], (*p.bp)[bi*p.sb:(bi+1)*p.sb], c, i0, mm, j0, nn, *tmp)
 		if p.epi != nil {
 			p.epi.apply(p.c, bi*sc, s.ldc, i0, mm, j0, nn)
 		}

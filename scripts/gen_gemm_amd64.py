@@ -142,4 +142,45 @@ for i in range(MR):
         w("\tADDQ R8, DX")
 w("""	VZEROUPPER
 	RET""")
-print("\n".join(out))
+
+def direct(text, name, mr):
+    """The same kernel reading A unpacked: row i of the micro-tile at a + i*lda (floats)."""
+    text = text.replace("TEXT ·%s(SB), NOSPLIT, $0-41" % name, "TEXT ·%sA(SB), NOSPLIT, $0-49" % name)
+    text = text.replace("// func %s(k int, a, b, c *float32, ldc int, add bool)" % name,
+                        "// func %sA(k int, a *float32, lda int, b, c *float32, ldc int, add bool)\n// The same with A read in place: row i of the micro-tile at a + i·lda." % name)
+    text = text.replace("""	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+""", """	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	LEAQ (R9)(R9*2), R10
+	LEAQ (SI)(R9*4), R11
+	LEAQ (R11)(R9*4), R12
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+""")
+    text = text.replace("add+40(FP)", "add+48(FP)")
+    import re
+    def rep(m):
+        off, reg = int(m.group(1)), m.group(2)
+        u, i = divmod(off // 4, mr)
+        base = ["SI", "R11", "R12"][i // 4]
+        idx = ["", "(R9*1)", "(R9*2)", "(R10*1)"][i % 4]
+        return "VBROADCASTSS %d(%s)%s, %s" % (4 * u, base, idx, reg)
+    text = re.sub(r"VBROADCASTSS (\d+)\(SI\), ([YZ]\d+)", rep, text)
+    text = re.sub(r"ADDQ \$(\d+), SI", lambda m: "ADDQ $%d, SI\n\tADDQ $%d, R11\n\tADDQ $%d, R12" % ((int(m.group(1)) // mr,) * 3), text)
+    for l in ("avx2", "avx512"):
+        text = re.sub(r"\b(%s(loop4|tail|loop1|store|set))\b" % l, r"\1A", text)
+    return text
+
+full = "\n".join(out)
+i = full.index("// func sgemmAVX2(")
+j = full.index("// func sgemmAVX512(")
+avx2, avx512 = full[i:j], full[j:]
+print(full)
+print()
+print(direct(avx2, "sgemmAVX2", 6))
+print(direct(avx512, "sgemmAVX512", MR))
