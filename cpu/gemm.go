@@ -7,10 +7,12 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// gemm is the serial matrix-multiply kernel behind MatMul and Attention. The executor cuts C into
-// tiles of at most tile() rows × columns and calls the kernel once per tile, from several
-// goroutines at once; a faster kernel (packed panels, assembly) can replace gonumGemm here
-// without touching the executor.
+// gemm is the serial matrix-multiply kernel behind Attention (and float64 MatMul). The executor
+// cuts C into tiles of at most tile() rows × columns and calls the kernel once per tile, from
+// several goroutines at once. The executor's gemm is packedGemm: float32 on the packed kernels of
+// gemm_packed.go, float64 on gonum. Float32 MatMul (with its fused epilogues) runs on
+// packedMatMul (gemm_parallel.go), which packs each operand once per run and parallelises over
+// panels and tiles itself.
 type gemm interface {
 	// sgemm sets C = op(A)·op(B) for an m×n C with row stride ldc: op(A) is m×k, stored k×m
 	// (row stride lda) when transA; op(B) is k×n, stored n×k when transB. k > 0.
