@@ -166,16 +166,47 @@ func (kn *sgemmKernel) compute(s *sgemmOp, a, ap, bp, c []float32, i0, mm, j0, n
 	}
 }
 
-// f32Pool recycles packing buffers (*[]float32) between calls and runs.
-var f32Pool sync.Pool
+// scratch keeps the packing buffers between products and runs. Unlike a sync.Pool it survives
+// garbage collections: buffers dropped at each GC and allocated again by the next product would
+// be garbage worth several packed weight matrices per forward pass, and the heap (peak RSS)
+// grows with it. Best fit; a request that no buffer fits replaces the largest one.
+var scratch struct {
+	mu   sync.Mutex
+	free []*[]float32
+}
 
 func getF32(n int) *[]float32 {
-	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
+	scratch.mu.Lock()
+	best, largest := -1, -1
+	for i, p := range scratch.free {
+		if c := cap(*p); c >= n && (best < 0 || c < cap(*scratch.free[best])) {
+			best = i
+		}
+		if largest < 0 || cap(*p) > cap(*scratch.free[largest]) {
+			largest = i
+		}
 	}
-	s := make([]float32, n)
-	return &s
+	if best < 0 {
+		best = largest // too small: dropped for a new one
+	}
+	var p *[]float32
+	if best >= 0 {
+		p = scratch.free[best]
+		scratch.free = append(scratch.free[:best], scratch.free[best+1:]...)
+	}
+	scratch.mu.Unlock()
+	if p == nil || cap(*p) < n {
+		s := make([]float32, n)
+		return &s
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+func putF32(ps ...*[]float32) {
+	scratch.mu.Lock()
+	scratch.free = append(scratch.free, ps...)
+	scratch.mu.Unlock()
 }
 
 // sgemmSerial computes C = op(A)·op(B) on the calling goroutine with kernel kn.
@@ -192,9 +223,7 @@ func sgemmSerial(kn *sgemmKernel, s *sgemmOp, a, b, c []float32) {
 	for i0 := 0; i0 < s.m; i0 += step {
 		kn.compute(s, a, *ap, *bp, c, i0, min(step, s.m-i0), 0, s.n, *tmp)
 	}
-	f32Pool.Put(ap)
-	f32Pool.Put(bp)
-	f32Pool.Put(tmp)
+	putF32(ap, bp, tmp)
 }
 
 // transpose writes the rows×cols block at src (row stride ld) transposed into dst, whose rows

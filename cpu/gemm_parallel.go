@@ -71,8 +71,7 @@ func (p *packedMatMul) run() error {
 	p.r.do(p, p.packParts)
 	p.phase = 1
 	p.r.do(p, p.parts)
-	f32Pool.Put(p.ap)
-	f32Pool.Put(p.bp)
+	putF32(p.ap, p.bp)
 	p.ap, p.bp = nil, nil
 	return nil
 }
@@ -107,5 +106,5 @@ func (p *packedMatMul) part(part, w int) {
 			p.epi.apply(p.c, bi*sc, s.ldc, i0, mm, j0, nn)
 		}
 	}
-	f32Pool.Put(tmp)
+	putF32(tmp)
 }
