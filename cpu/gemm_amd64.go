@@ -21,6 +21,20 @@ func sgemmAVX2A(k int, a *float32, lda int, b, c *float32, ldc int, add bool)
 //go:noescape
 func sgemmAVX512A(k int, a *float32, lda int, b, c *float32, ldc int, add bool)
 
+// transpose8x8 sets dst[j·ldd+i] = src[i·ld+j] for i, j < 8 (AVX).
+//
+//go:noescape
+func transpose8x8(src *float32, ld int, dst *float32, ldd int)
+
+func init() {
+	if cpu.X86.HasAVX {
+		transpose8 = func(src []float32, ld int, dst []float32, ldd int) {
+			_, _ = src[7*ld+7], dst[7*ldd+7] // the assembly does not check
+			transpose8x8(&src[0], ld, &dst[0], ldd)
+		}
+	}
+}
+
 // sgemmKernels lists the micro-kernels this CPU runs, fastest first: AVX-512 12×32 when the CPU
 // and OS support AVX-512F, AVX2+FMA 6×16, and the pure-Go kernel.
 func sgemmKernels() []*sgemmKernel {

@@ -226,6 +226,10 @@ func sgemmSerial(kn *sgemmKernel, s *sgemmOp, a, b, c []float32) {
 	putF32(ap, bp, tmp)
 }
 
+// transpose8, where the CPU has it (gemm_amd64.go), transposes an 8×8 block: dst[j·ldd+i] =
+// src[i·ld+j] for i, j < 8.
+var transpose8 func(src []float32, ld int, dst []float32, ldd int)
+
 // transpose writes the rows×cols block at src (row stride ld) transposed into dst, whose rows
 // are w ≥ rows wide: dst[p·w+i] = src[i·ld+p], and zero in columns [rows, w). This is the
 // packing of op(A) panels from a row-major A and of op(B) panels from Bᵀ (the nn.Linear layout).
@@ -234,6 +238,20 @@ func sgemmSerial(kn *sgemmKernel, s *sgemmOp, a, b, c []float32) {
 func transpose(dst, src []float32, ld, rows, cols, w int) {
 	dst = dst[:cols*w]
 	i := 0
+	if transpose8 != nil {
+		for ; i+8 <= rows; i += 8 {
+			p := 0
+			for ; p+8 <= cols; p += 8 {
+				transpose8(src[i*ld+p:], ld, dst[p*w+i:], w)
+			}
+			for ; p < cols; p++ {
+				o := dst[p*w+i : p*w+i+8]
+				for r := range o {
+					o[r] = src[(i+r)*ld+p]
+				}
+			}
+		}
+	}
 	for ; i+4 <= rows; i += 4 {
 		s0 := src[i*ld : i*ld+cols]
 		s1 := src[(i+1)*ld : (i+1)*ld+cols]
