@@ -38,7 +38,7 @@ func New(opts Options) *Backend {
 		t = runtime.GOMAXPROCS(0)
 	}
 	ensureWorkers(t - 1)
-	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll, copyLayouts: opts.copyLayouts, noFold: opts.noFold}
+	return &Backend{threads: t, mm: packedGemm{}, decomposeAll: opts.decomposeAll, copyLayouts: opts.copyLayouts, noFold: opts.noFold}
 }
 
 // Name is "cpu".

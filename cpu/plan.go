@@ -38,13 +38,17 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 		argIndex[a] = i
 	}
 	x.argBufs = make([]*buffer, len(x.args))
-	vp := newViewPlanner(order, resolved)
+	fz := findFusions(order, resolved) // GEMM epilogue fusion (gemm_fuse.go)
+	vp := newViewPlanner(order, resolved, fz)
 	vp.off = e.copyLayouts
 	for _, n := range order {
+		if fz.absorbed[n] {
+			continue
+		}
 		v := &value{node: n, dtype: n.DType(), shape: n.Shape(), size: n.Shape().Size()}
 		vals[n] = v
-		ins := make([]*value, len(n.Inputs()))
-		for i, in := range n.Inputs() {
+		ins := make([]*value, len(fz.inputs(n)))
+		for i, in := range fz.inputs(n) {
 			ins[i] = vals[in]
 			if ins[i] == nil {
 				return fmt.Errorf("cpu: internal error: operand %v of %v not scheduled", in, n)
@@ -90,7 +94,7 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 			if _, ok := n.Op().(graph.AttentionOp); ok {
 				v.view = vp.attentionOut(n)
 			}
-			k, err := newKernel(e, n, ins, v)
+			k, err := fz.kernel(e, n, ins, v)
 			if err != nil {
 				return err
 			}
@@ -98,7 +102,7 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 				break
 			}
 			v.vb = &vbuf{last: -1}
-			x.steps = append(x.steps, step{node: n, k: k, ins: ins, out: v})
+			x.steps = append(x.steps, step{node: fz.node(n), k: k, ins: ins, out: v})
 		}
 	}
 	// Liveness: the last step reading each virtual buffer (through any alias).

@@ -146,13 +146,17 @@ func reshapeStrides(from graph.Shape, fromStrides []int, to graph.Shape) ([]int,
 type viewPlanner struct {
 	readers map[*graph.Node][]*graph.Node
 	output  map[*graph.Node]bool
-	off     bool // no views: layouts are copied
+	off     bool                    // no views: layouts are copied
+	fused   map[*graph.Node]*fusion // ends of fused GEMM chains: their steps read contiguous operands
 }
 
-func newViewPlanner(order, outputs []*graph.Node) *viewPlanner {
-	p := &viewPlanner{readers: map[*graph.Node][]*graph.Node{}, output: map[*graph.Node]bool{}}
+func newViewPlanner(order, outputs []*graph.Node, fz fusions) *viewPlanner {
+	p := &viewPlanner{readers: map[*graph.Node][]*graph.Node{}, output: map[*graph.Node]bool{}, fused: fz.at}
 	for _, n := range order {
-		for _, in := range n.Inputs() {
+		if fz.absorbed[n] {
+			continue
+		}
+		for _, in := range fz.inputs(n) {
 			if rs := p.readers[in]; len(rs) == 0 || rs[len(rs)-1] != n {
 				p.readers[in] = append(rs, n)
 			}
@@ -179,6 +183,9 @@ func (p *viewPlanner) accepts(n *graph.Node, w *view) bool {
 }
 
 func (p *viewPlanner) readerAccepts(r, n *graph.Node, w *view) bool {
+	if p.fused[r] != nil {
+		return w.strides == nil // a fused product step reads its operands contiguous
+	}
 	switch r.Op().(type) {
 	case graph.ReshapeOp, graph.StopGradientOp:
 		if w.strides == nil {
