@@ -18,7 +18,10 @@
 // every output element is computed by one sequential loop whatever the partition, so results are
 // the same bit for bit from run to run and from one thread count to another. Sums of F32 values
 // (reductions, softmax, layer norm) accumulate in float64. Matrix products go through a small gemm
-// interface (gonum's blas32/blas64 today) applied to fixed tiles of the result.
+// interface applied to fixed tiles of the result: F32 on bt's packed GEMM (gemm_packed.go; AVX-512
+// or AVX2/FMA Go-assembly micro-kernels chosen at start-up, pure Go elsewhere), with bias, GELU and
+// residual epilogues fused into the output pass (gemm_fuse.go); F64 on gonum's blas64, which is
+// also the oracle of the GEMM tests.
 //
 // # Accuracy
 //
