@@ -36,33 +36,11 @@ func TestGoldenTrajectoriesMPS(t *testing.T) {
 }
 
 func checkTrajectoryMPS(t *testing.T, name string) {
-	traj := golden.File(t, golden.Path("train", name, "trajectory.safetensors"))
-	meta := traj.Metadata()
-	num := func(k string) float64 {
-		v, err := strconv.ParseFloat(meta[k], 64)
-		if err != nil {
-			t.Fatalf("metadata %s: %v", k, err)
-		}
-		return v
-	}
-	dir := golden.ModelCase(meta["source_case"])
-	mcfg, err := model.LoadConfig(dir + "/config.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := model.OpenWeights(dir + "/model.safetensors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	cfg := Config{
-		DType: "f32", Heads: []model.Head{model.HeadITM, model.HeadMLM},
-		AdamW: AdamW{LR: num("lr"), WeightDecay: num("wd"), LRMultCrossModal: num("mult_cross"), LRMultHead: num("mult_head")},
-		Steps: int(num("steps")), Warmup: int(num("warmup")), Clip: num("clip"),
-	}
+	tc := loadTrajectory(t, name, "f32")
+	traj, dir, cfg := tc.traj, tc.dir, tc.cfg
 	b := mps.NewSimulated(mps.Options{})
 	defer b.Close()
-	tr, err := New(b, mcfg, w, cfg, nil)
+	tr, err := New(b, tc.mcfg, tc.w, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
