@@ -43,6 +43,7 @@ func NewApp() *cli.App {
 		OnUsageError:         onUsageError,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress or spinners on stderr (they only appear on a terminal anyway)"},
+			&cli.StringFlag{Name: "precision", Value: "f32", Usage: "compute precision of --device metal or mps-sim: f32, or f16 (f16 activations and matrix products, f32 master weights and LayerNorm/softmax accumulation)"},
 		},
 		Before: func(c *cli.Context) error {
 			progress.Quiet = c.Bool("quiet")

@@ -26,6 +26,7 @@ func TestFlagsAnywhere(t *testing.T) {
 		{"bt nosuch a -b", "bt nosuch a -b"},
 		{"bt convert in out --quiet", "bt --quiet convert in out"},
 		{"bt -q convert -q in out", "bt -q -q convert in out"},
+		{"bt forward --model m --precision f16 -o x", "bt --precision f16 forward --model m -o x"},
 	} {
 		got := strings.Join(reorderArgs(app, strings.Fields(c.in)), " ")
 		if got != c.want {

@@ -41,12 +41,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 		i++
 	}
 	takes := flagArity(cmd)
-	global := map[string]bool{}
-	for _, f := range app.Flags {
-		for _, n := range f.Names() {
-			global[n] = true
-		}
-	}
+	global := flagArity(&cli.Command{Flags: app.Flags})
 	var flags, pos, hoisted []string
 	dashed := false
 	for ; i < len(args); i++ {
@@ -58,9 +53,15 @@ func reorderArgs(app *cli.App, args []string) []string {
 			i = len(args)
 		case len(a) > 1 && a[0] == '-' && !isNumber(a):
 			name := strings.TrimLeft(a, "-")
-			if _, own := takes[name]; !own && global[name] { // bt's own flags (--quiet) anywhere
-				hoisted = append(hoisted, a)
-				continue
+			if _, own := takes[name]; !own { // bt's own flags (--quiet, --precision) anywhere
+				if gt, ok := global[name]; ok {
+					hoisted = append(hoisted, a)
+					if gt && !strings.Contains(name, "=") && i+1 < len(args) {
+						hoisted = append(hoisted, args[i+1])
+						i++
+					}
+					continue
+				}
 			}
 			flags = append(flags, a)
 			if strings.Contains(name, "=") {

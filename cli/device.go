@@ -21,7 +21,11 @@ func openDevice(c *cli.Context, command string) (graph.Backend, error) {
 	if _, known := device.Lookup(name); !known && name != "auto" {
 		return nil, usagef("%s: --device %s: unknown backend (%s)", command, name, device.Choices())
 	}
-	b, err := device.Open(name)
+	precision := c.String("precision")
+	if precision != "f32" && precision != "f16" {
+		return nil, usagef("%s: --precision %q: want f32 or f16", command, precision)
+	}
+	b, err := device.OpenPrecision(name, precision)
 	if err != nil {
 		return nil, fmt.Errorf("%s: --device %s: %w", command, c.String("device"), err)
 	}

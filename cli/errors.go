@@ -46,11 +46,11 @@ func ExitCode(err error) int {
 
 // onUsageError turns urfave/cli's flag-parsing errors into UsageErrors naming the command.
 func onUsageError(c *cli.Context, err error, _ bool) error {
-	name := "bt"
-	if c.Command != nil && c.Command.Name != "" {
-		name = c.Command.FullName()
+	if c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name {
+		return usagef("%v (see 'bt --help')", err)
 	}
-	return usagef("%s: %v (see 'bt %s --help')", name, err, strings.TrimPrefix(name, "bt"))
+	name := c.Command.FullName()
+	return usagef("%s: %v (see 'bt %s --help')", name, err, name)
 }
 
 // checkCommand reports an unknown command (or subcommand) in args with the nearest known names.

@@ -128,7 +128,7 @@ func runForward(c *cli.Context) error {
 		fmt.Fprintf(text, "wrote %d tensors to %s (heads: %s; %v on %s)\n", len(outs), c.Path("output"), strings.Join(names, ",")+orNone(names), dtype, backend.Name())
 	}
 	if ref := c.Path("reference"); ref != "" {
-		tol := referenceTolerance(dtype, c.Float64("atol"), c.Float64("rtol"))
+		tol := referenceTolerance(dtype, c.String("precision"), c.Float64("atol"), c.Float64("rtol"))
 		refErr = compareWithReference(text, ref, outs, tol, &rows)
 	}
 	if c.Bool("json") {

@@ -11,11 +11,14 @@ import (
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
-// referenceTolerance is --atol/--rtol, defaulting to the golden tolerance of the compute dtype.
-func referenceTolerance(dtype graph.DType, atol, rtol float64) numcmp.Tolerance {
+// referenceTolerance is --atol/--rtol, defaulting to the golden tolerance of the compute dtype
+// (and of --precision f16).
+func referenceTolerance(dtype graph.DType, precision string, atol, rtol float64) numcmp.Tolerance {
 	tol := numcmp.F32Outputs
 	if dtype == graph.F64 {
 		tol = numcmp.F64
+	} else if precision == "f16" {
+		tol = numcmp.F16Outputs
 	}
 	if atol >= 0 {
 		tol.Atol = atol

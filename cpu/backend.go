@@ -16,6 +16,10 @@ type Options struct {
 
 	// decomposeAll runs every fused op as its decomposition (tests compare native kernels with it).
 	decomposeAll bool
+	// copyLayouts materialises every transpose, slice and broadcast (tests compare views with it).
+	copyLayouts bool
+	// noFold runs constant subgraphs at every Run instead of once at compile time.
+	noFold bool
 }
 
 // Backend compiles graphs for the host CPU. It is safe for concurrent use.
@@ -23,6 +27,8 @@ type Backend struct {
 	threads      int
 	mm           gemm
 	decomposeAll bool
+	copyLayouts  bool
+	noFold       bool
 }
 
 // New returns a CPU backend.
@@ -32,7 +38,7 @@ func New(opts Options) *Backend {
 		t = runtime.GOMAXPROCS(0)
 	}
 	ensureWorkers(t - 1)
-	return &Backend{threads: t, mm: gonumGemm{}, decomposeAll: opts.decomposeAll}
+	return &Backend{threads: t, mm: packedGemm{}, decomposeAll: opts.decomposeAll, copyLayouts: opts.copyLayouts, noFold: opts.noFold}
 }
 
 // Name is "cpu".
@@ -96,7 +102,7 @@ func (b *Backend) compile(g *graph.Graph, outputs []*graph.Node, donate []int) (
 	}
 	x := &executable{args: args, lowArgs: lowArgs, don: donation{to: donate}}
 	x.runner.threads = b.threads
-	e := &env{threads: b.threads, r: &x.runner, mm: b.mm}
+	e := &env{threads: b.threads, r: &x.runner, mm: b.mm, copyLayouts: b.copyLayouts, noFold: b.noFold}
 	if err := x.plan(e, order, resolved); err != nil {
 		return nil, err
 	}

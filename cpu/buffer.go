@@ -25,13 +25,15 @@ type buffer struct {
 }
 
 // value is the result of one scheduled node: a dtype and shape stored in (the first size elements
-// of) a buffer. Aliasing values (reshape, stop_gradient) share their operand's buffer.
+// of) a buffer, or placed in it as a view (view.go). Aliasing values (reshape, stop_gradient,
+// views) share their operand's buffer.
 type value struct {
 	node  *graph.Node
 	dtype graph.DType
 	shape graph.Shape
 	size  int
 	vb    *vbuf
+	view  *view // nil: row-major from element 0
 }
 
 // vbuf is a virtual buffer: the storage shared by a value and its aliases during their lifetime;
@@ -44,8 +46,19 @@ type vbuf struct {
 
 const never = int(^uint(0) >> 1) // last use of buffers that must survive the run
 
-// slice returns the value's elements as []T.
-func slice[T any](v *value) []T { return v.vb.phys.data.([]T)[:v.size] }
+// slice returns the value's elements as []T (a contiguous value: not strided).
+func slice[T any](v *value) []T {
+	if v.view != nil {
+		if v.view.strides != nil {
+			panic("cpu: internal error: contiguous read of a strided view")
+		}
+		return v.vb.phys.data.([]T)[v.view.off : v.view.off+v.size]
+	}
+	return v.vb.phys.data.([]T)[:v.size]
+}
+
+// whole returns the entire buffer v lives in, for kernels that read it through its placement.
+func whole[T any](v *value) []T { return v.vb.phys.data.([]T) }
 
 // sliceAny cuts a typed slice held in an interface to n elements.
 func sliceAny(data any, n int) any {

@@ -15,95 +15,16 @@ type (
 	elem    interface{ number | ~bool | ~uint16 }
 )
 
-// mapKernel applies fn to contiguous chunks: y[i] = f(x[i]) (unary ops, casts, GELU, QuickGELU).
-type mapKernel[T, U elem] struct {
-	r       *runner
-	in, out *value
-	parts   int
-	fn      func(x []T, y []U)
-	x       []T
-	y       []U
-}
-
-func newMap[T, U elem](e *env, in, out *value, cost int, fn func(x []T, y []U)) *mapKernel[T, U] {
-	return &mapKernel[T, U]{r: e.r, in: in, out: out, fn: fn, parts: partsFor(e.threads, out.size, cost)}
-}
-
-func (k *mapKernel[T, U]) run() error {
-	k.x, k.y = slice[T](k.in), slice[U](k.out)
-	k.r.do(k, k.parts)
-	return nil
-}
-
-func (k *mapKernel[T, U]) part(p, _ int) {
-	lo, hi := split(len(k.y), k.parts, p)
-	k.fn(k.x[lo:hi], k.y[lo:hi])
-}
-
-// zipKernel combines two operands of one shape: y[i] = f(a[i], b[i]) (binary ops, comparisons).
-type zipKernel[T, U elem] struct {
-	r          *runner
-	ina, inb   *value
-	out        *value
-	parts      int
-	fn         func(a, b []T, y []U)
-	check      func(a, b []T) error // optional, run before fn (integer division by zero)
-	a, b       []T
-	y          []U
-	checkError error
-}
-
-func newZip[T, U elem](e *env, a, b, out *value, cost int, fn func(a, b []T, y []U)) *zipKernel[T, U] {
-	return &zipKernel[T, U]{r: e.r, ina: a, inb: b, out: out, fn: fn, parts: partsFor(e.threads, out.size, cost)}
-}
-
-func (k *zipKernel[T, U]) run() error {
-	k.a, k.b, k.y = slice[T](k.ina), slice[T](k.inb), slice[U](k.out)
-	if k.check != nil {
-		if err := k.check(k.a, k.b); err != nil {
-			return err
-		}
-	}
-	k.r.do(k, k.parts)
-	return nil
-}
-
-func (k *zipKernel[T, U]) part(p, _ int) {
-	lo, hi := split(len(k.y), k.parts, p)
-	k.fn(k.a[lo:hi], k.b[lo:hi], k.y[lo:hi])
-}
-
-// whereKernel is y[i] = c[i] ? a[i] : b[i].
-type whereKernel[T elem] struct {
-	r             *runner
-	inc, ina, inb *value
-	out           *value
-	parts         int
-	c             []bool
-	a, b, y       []T
-}
-
-func (k *whereKernel[T]) run() error {
-	k.c, k.a, k.b, k.y = slice[bool](k.inc), slice[T](k.ina), slice[T](k.inb), slice[T](k.out)
-	k.r.do(k, k.parts)
-	return nil
-}
-
-func (k *whereKernel[T]) part(p, _ int) {
-	lo, hi := split(len(k.y), k.parts, p)
-	c, a, b, y := k.c[lo:hi], k.a[lo:hi], k.b[lo:hi], k.y[lo:hi]
-	for i := range y {
-		if c[i] {
-			y[i] = a[i]
-		} else {
-			y[i] = b[i]
-		}
-	}
-}
-
 // unaryFloat returns the loop of a unary function on floats. Functions that Go's math package
-// computes in float64 are evaluated there and rounded once to T.
+// computes in float64 are evaluated there and rounded once to T, except exp, erf, tanh and sigmoid
+// on float32: those are the fast functions of fastmath.go (within 1 ulp).
 func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		if f := unaryFast(kind); f != nil {
+			return any(f).(func(x, y []T)), 8
+		}
+	}
 	m := func(f func(float64) float64) func(x, y []T) {
 		return func(x, y []T) {
 			y = y[:len(x)]
@@ -138,6 +59,29 @@ func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
 		return m(sigmoid), 16
 	}
 	return nil, 0
+}
+
+// unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions).
+func unaryFast(kind graph.UnaryKind) func(x, y []float32) {
+	var f func(float32) float32
+	switch kind {
+	case graph.ExpKind:
+		f = exp32
+	case graph.ErfKind:
+		f = erf32
+	case graph.TanhKind:
+		f = tanh32
+	case graph.SigmoidKind:
+		f = sigmoid32
+	default:
+		return nil
+	}
+	return func(x, y []float32) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = f(v)
+		}
+	}
 }
 
 func rsqrt(x float64) float64   { return 1 / math.Sqrt(x) }

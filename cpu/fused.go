@@ -6,11 +6,14 @@ import (
 	"github.com/bridgetower-go/bt/graph"
 )
 
-// The native fused kernels perform the float operations of the ops' decompositions in the same
-// order and precision (sums of F32 in float64 as in reduceKernel, every intermediate rounded to T
-// where the decomposition stores a tensor), so they agree with the decompositions to the last bit
-// on platforms that do not fuse multiply-adds, and within rounding elsewhere. Explicit T(...)
-// conversions keep the Go compiler from fusing them.
+// The contract of a native fused kernel is to agree with the op's decomposition within the
+// documented accuracy (fastmath.go: 1 ulp per exp, erf or sigmoid on F32), as graphtest checks.
+// Today they do more: they perform the float operations of the decompositions in the same order
+// and precision (sums of F32 in float64 as in reduceKernel, every intermediate rounded to T where
+// the decomposition stores a tensor, exp/erf/sigmoid the functions the unary kernels use), so
+// they agree with the decompositions to the last bit on platforms that do not fuse
+// multiply-adds, and within rounding elsewhere. Explicit T(...) conversions keep the Go compiler
+// from fusing them.
 
 // Constants of the decompositions, rounded to T at run time as graph.Scalar does (float64 first).
 var (
@@ -19,24 +22,42 @@ var (
 	quickGELUC   = 1.702
 )
 
-// geluLoop is 0.5·x · (1 + erf(x/√2)) as GELUOp.Decompose writes it.
+// geluLoop is 0.5·x · (1 + erf(x/√2)) as GELUOp.Decompose writes it, with erf as the Erf
+// kernel computes it for T (erf32 for float32: fastmath.go).
 func geluLoop[T float](x, y []T) {
 	y = y[:len(x)]
 	half, invSqrt2 := T(geluHalf), T(geluInvSqrt2)
+	erf := erfOf[T]()
 	for i, v := range x {
 		a := T(v * half)
-		b := T(T(math.Erf(float64(T(v*invSqrt2)))) + 1)
+		b := T(erf(T(v*invSqrt2)) + 1)
 		y[i] = a * b
 	}
 }
 
-// quickGELULoop is x·σ(1.702·x) as QuickGELUOp.Decompose writes it.
+// quickGELULoop is x·σ(1.702·x) as QuickGELUOp.Decompose writes it (σ as the Sigmoid kernel).
 func quickGELULoop[T float](x, y []T) {
 	y = y[:len(x)]
 	c := T(quickGELUC)
+	sig := sigmoidOf[T]()
 	for i, v := range x {
-		y[i] = v * T(sigmoid(float64(T(v*c))))
+		y[i] = v * sig(T(v*c))
 	}
+}
+
+// expOf, erfOf and sigmoidOf return the function the unary kernels compute for T: the fast
+// float32 functions of fastmath.go, Go's math functions for float64.
+func expOf[T float]() func(T) T     { return pick[T](exp32, math.Exp) }
+func erfOf[T float]() func(T) T     { return pick[T](erf32, math.Erf) }
+func sigmoidOf[T float]() func(T) T { return pick[T](sigmoid32, sigmoid) }
+
+func pick[T float](f32 func(float32) float32, f64 func(float64) float64) func(T) T {
+	var z T
+	var f any = f64
+	if _, ok := any(z).(float32); ok {
+		f = f32
+	}
+	return f.(func(T) T)
 }
 
 // rowsKernel runs a row function over the lines of a tensor along one axis: shape [outer, n,
@@ -50,6 +71,7 @@ type rowsKernel[T float] struct {
 	parts      int
 	line       func(k *rowsKernel[T], x, y []T, off int) // one line starting at off
 	eps        T
+	exp        func(T) T
 	x, y, g, b []T
 }
 
@@ -90,7 +112,7 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 		return
 	}
 	if s == 1 {
-		softmaxRow(x[off:off+n], y[off:off+n])
+		softmaxRow(x[off:off+n], y[off:off+n], k.exp)
 		return
 	}
 	m := T(math.Inf(-1))
@@ -99,7 +121,7 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	}
 	var sum float64
 	for j := 0; j < n; j++ {
-		e := T(math.Exp(float64(x[off+j*s] - m)))
+		e := k.exp(x[off+j*s] - m)
 		y[off+j*s] = e
 		sum += float64(e)
 	}
@@ -109,8 +131,8 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	}
 }
 
-// softmaxRow is softmaxLine on a contiguous row (y may be x).
-func softmaxRow[T float](x, y []T) {
+// softmaxRow is softmaxLine on a contiguous row (y may be x); exp is expOf[T]().
+func softmaxRow[T float](x, y []T, exp func(T) T) {
 	y = y[:len(x)]
 	m := T(math.Inf(-1))
 	for _, v := range x {
@@ -118,7 +140,7 @@ func softmaxRow[T float](x, y []T) {
 	}
 	var sum float64
 	for j, v := range x {
-		e := T(math.Exp(float64(v - m)))
+		e := exp(v - m)
 		y[j] = e
 		sum += float64(e)
 	}
@@ -161,6 +183,7 @@ func layerNormLine[T float](k *rowsKernel[T], x, y []T, off int) {
 func newSoftmax[T float](e *env, op graph.SoftmaxOp, in, out *value) *rowsKernel[T] {
 	k := newRows[T](e, []*value{in}, out, op.Axis, 24)
 	k.line = softmaxLine[T]
+	k.exp = expOf[T]()
 	return k
 }
 

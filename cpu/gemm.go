@@ -1,15 +1,18 @@
 package cpu
 
 import (
+	"github.com/bridgetower-go/bt/graph"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// gemm is the serial matrix-multiply kernel behind MatMul and Attention. The executor cuts C into
-// tiles of at most tile() rows × columns and calls the kernel once per tile, from several
-// goroutines at once; a faster kernel (packed panels, assembly) can replace gonumGemm here
-// without touching the executor.
+// gemm is the serial matrix-multiply kernel behind Attention (and float64 MatMul). The executor
+// cuts C into tiles of at most tile() rows × columns and calls the kernel once per tile, from
+// several goroutines at once. The executor's gemm is packedGemm: float32 on the packed kernels of
+// gemm_packed.go, float64 on gonum. Float32 MatMul (with its fused epilogues) runs on
+// packedMatMul (gemm_parallel.go), which packs each operand once per run and parallelises over
+// panels and tiles itself.
 type gemm interface {
 	// sgemm sets C = op(A)·op(B) for an m×n C with row stride ldc: op(A) is m×k, stored k×m
 	// (row stride lda) when transA; op(B) is k×n, stored n×k when transB. k > 0.
@@ -39,6 +42,35 @@ func (gonumGemm) dgemm(transA, transB bool, m, n, k int, a []float64, lda int, b
 }
 
 func (gonumGemm) tile() (rows, cols int) { return 64, 192 }
+
+// packedGemm is the executor's gemm: float32 on the packed kernels (gemm_packed.go), each call
+// one whole product on the calling goroutine (tile() covers any product, so that an operand is
+// packed once per call); float64 on gonum, cut into gonumGemm tiles so that gonum stays serial.
+// Batched MatMulOp kernels do not go through it: see newMatMul.
+type packedGemm struct{}
+
+func (packedGemm) sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	s := sgemmOp{transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc}
+	sgemmSerial(sgemmUse, &s, a, b, c)
+}
+
+func (packedGemm) dgemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	tr, tc := gonumGemm{}.tile()
+	for i0 := 0; i0 < m; i0 += tr {
+		for j0 := 0; j0 < n; j0 += tc {
+			ao, bo := i0*lda, j0
+			if transA {
+				ao = i0
+			}
+			if transB {
+				bo = j0 * ldb
+			}
+			gonumGemm{}.dgemm(transA, transB, min(tr, m-i0), min(tc, n-j0), k, a[ao:], lda, b[bo:], ldb, c[i0*ldc+j0:], ldc)
+		}
+	}
+}
+
+func (packedGemm) tile() (rows, cols int) { return 1 << 30, 1 << 30 }
 
 // gemmFn is gemm.sgemm or gemm.dgemm for element type T.
 type gemmFn[T float] func(transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int)
@@ -134,7 +166,33 @@ type matmulKernel[T float] struct {
 	a, b, c       []T
 }
 
-func newMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) *matmulKernel[T] {
+// newMatMul returns the kernel of a MatMulOp: float32 on packedMatMul (parallel over panels and
+// tiles of the whole batch), float64 on gonum tiles.
+func newMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) kernel {
+	m, n, k, batch := matmulDims(transA, ina, out.shape)
+	if _, ok := any(T(0)).(float32); ok {
+		return newPackedMatMul(e, transA, transB, ina, inb, out, m, n, k, batch, nil)
+	}
+	return newGonumMatMul[T](e, transA, transB, ina, inb, out)
+}
+
+// matmulDims are the m, n, k and batch of a product of operand a with result shape out.
+func matmulDims(transA bool, a *value, out graph.Shape) (m, n, k, batch int) {
+	ra := a.shape.Rank()
+	m, k = a.shape[ra-2], a.shape[ra-1]
+	if transA {
+		m, k = k, m
+	}
+	n = out[out.Rank()-1]
+	batch = 1
+	for _, d := range out[:out.Rank()-2] {
+		batch *= d
+	}
+	return m, n, k, batch
+}
+
+func newGonumMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) *matmulKernel[T] {
+	g := gemm(gonumGemm{})
 	ra := ina.shape.Rank()
 	m, k := ina.shape[ra-2], ina.shape[ra-1]
 	if transA {
@@ -145,9 +203,9 @@ func newMatMul[T float](e *env, transA, transB bool, ina, inb, out *value) *matm
 	for _, d := range out.shape[:out.shape.Rank()-2] {
 		batch *= d
 	}
-	t := newTiling(e.mm, transA, transB, m, n, k)
+	t := newTiling(g, transA, transB, m, n, k)
 	units := batch * t.tiles()
-	mk := &matmulKernel[T]{r: e.r, ina: ina, inb: inb, out: out, f: gemmFor[T](e.mm), t: t, batch: batch,
+	mk := &matmulKernel[T]{r: e.r, ina: ina, inb: inb, out: out, f: gemmFor[T](g), t: t, batch: batch,
 		parts: partsFor(balance*e.threads, units, min(m, t.tr)*min(n, t.tc)*max(k, 1))}
 	if ps := t.packSize(); ps > 0 {
 		mk.pack = make([][]T, min(mk.parts, e.threads))

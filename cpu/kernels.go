@@ -14,9 +14,11 @@ type kernel interface {
 
 // env is what kernel constructors need from the backend.
 type env struct {
-	threads int
-	r       *runner
-	mm      gemm
+	threads     int
+	r           *runner
+	mm          gemm
+	copyLayouts bool // no views (view.go): every layout op copies
+	noFold      bool // no constant folding (plan.go): constant subgraphs run every time
 }
 
 // unsupported is the compile error for an op on a dtype the cpu backend does not compute.
@@ -225,7 +227,7 @@ type whereOf struct {
 }
 
 func whereK[T elem](w whereOf) kernel {
-	return &whereKernel[T]{r: w.e.r, inc: w.ins[0], ina: w.ins[1], inb: w.ins[2], out: w.out, parts: partsFor(w.e.threads, w.out.size, 1)}
+	return newWhere[T](w.e, w.ins[0], w.ins[1], w.ins[2], w.out)
 }
 
 func (w whereOf) f32() kernel     { return whereK[float32](w) }

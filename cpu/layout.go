@@ -114,7 +114,7 @@ func (k *layoutKernel[T]) run() error {
 		k.r.do(k, k.zparts)
 	}
 	for i := range k.plans {
-		k.phase, k.x = i, slice[T](k.ins[i])
+		k.phase, k.x = i, whole[T](k.ins[i])
 		k.r.do(k, k.parts[i])
 	}
 	k.x = nil
@@ -138,42 +138,28 @@ func (k *layoutKernel[T]) add(e *env, in *value, plan *copyPlan) {
 	k.parts = append(k.parts, partsFor(e.threads, plan.rows, plan.inner))
 }
 
-// layoutPlans builds the copy plans of a layout op from the output's point of view.
+// layoutPlans builds the copy plans of a layout op from the output's point of view, reading
+// each operand through its placement (it may be a view).
 func layoutPlans(n *graph.Node, ins []*value, out *value) (plans []*copyPlan, zero bool) {
 	outStrides := out.shape.Strides()
-	switch op := n.Op().(type) {
-	case graph.TransposeOp:
-		inStrides := ins[0].shape.Strides()
-		src := make([]int, len(op.Perm))
-		for i, p := range op.Perm {
-			src[i] = inStrides[p]
-		}
-		return []*copyPlan{newCopyPlan(out.shape, src, outStrides, 0, 0)}, false
-	case graph.SliceOp:
-		inStrides := ins[0].shape.Strides()
-		off := 0
-		for i, s := range op.Starts {
-			off += s * inStrides[i]
-		}
-		return []*copyPlan{newCopyPlan(out.shape, inStrides, outStrides, off, 0)}, false
-	case graph.BroadcastOp:
-		src := ins[0].shape.Strides()
-		for i, d := range ins[0].shape {
-			if d == 1 {
-				src[i] = 0
-			}
-		}
-		return []*copyPlan{newCopyPlan(out.shape, src, outStrides, 0, 0)}, false
+	switch n.Op().(type) {
+	case graph.TransposeOp, graph.SliceOp, graph.BroadcastOp:
+		off, src, _ := layoutView(n, ins[0])
+		return []*copyPlan{newCopyPlan(out.shape, src, outStrides, off, 0)}, false
 	case graph.PadOp:
+		op := n.Op().(graph.PadOp)
 		off := 0
 		for i, l := range op.Low {
 			off += l * outStrides[i]
 		}
-		return []*copyPlan{newCopyPlan(ins[0].shape, ins[0].shape.Strides(), outStrides, 0, off)}, true
+		srcOff, src := ins[0].placement()
+		return []*copyPlan{newCopyPlan(ins[0].shape, src, outStrides, srcOff, off)}, true
 	case graph.ConcatOp:
+		op := n.Op().(graph.ConcatOp)
 		at := 0
 		for _, in := range ins {
-			plans = append(plans, newCopyPlan(in.shape, in.shape.Strides(), outStrides, 0, at*outStrides[op.Axis]))
+			srcOff, src := in.placement()
+			plans = append(plans, newCopyPlan(in.shape, src, outStrides, srcOff, at*outStrides[op.Axis]))
 			at += in.shape[op.Axis]
 		}
 		return plans, false

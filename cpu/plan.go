@@ -38,11 +38,17 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 		argIndex[a] = i
 	}
 	x.argBufs = make([]*buffer, len(x.args))
+	fz := findFusions(order, resolved) // GEMM epilogue fusion (gemm_fuse.go)
+	vp := newViewPlanner(order, resolved, fz)
+	vp.off = e.copyLayouts
 	for _, n := range order {
+		if fz.absorbed[n] {
+			continue
+		}
 		v := &value{node: n, dtype: n.DType(), shape: n.Shape(), size: n.Shape().Size()}
 		vals[n] = v
-		ins := make([]*value, len(n.Inputs()))
-		for i, in := range n.Inputs() {
+		ins := make([]*value, len(fz.inputs(n)))
+		for i, in := range fz.inputs(n) {
 			ins[i] = vals[in]
 			if ins[i] == nil {
 				return fmt.Errorf("cpu: internal error: operand %v of %v not scheduled", in, n)
@@ -64,15 +70,39 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 			v.vb = &vbuf{phys: &buffer{kind: bufConst, dtype: v.dtype, size: v.size, data: op.Value.Data}, last: never}
 		case graph.ReshapeOp, graph.StopGradientOp:
 			v.vb = ins[0].vb
+			if w := ins[0].view; w != nil {
+				if w.strides == nil {
+					v.view = &view{off: w.off}
+					break
+				}
+				ns, ok := reshapeStrides(ins[0].shape, w.strides, v.shape)
+				if !ok {
+					return fmt.Errorf("cpu: %v: internal error: reshape of a view that cannot be addressed so", n)
+				}
+				v.view = normView(v.shape, w.off, ns)
+			}
 		case graph.GetOp:
 			return fmt.Errorf("cpu: %v: reads a tuple without a decomposition", n)
 		default:
-			k, err := newKernel(e, n, ins, v)
+			if off, st, ok := layoutView(n, ins...); ok {
+				w := normView(v.shape, off, st)
+				if w == nil || vp.accepts(n, w) {
+					v.vb, v.view = ins[0].vb, w // read in place by every reader
+					break
+				}
+			}
+			if _, ok := n.Op().(graph.AttentionOp); ok {
+				v.view = vp.attentionOut(n)
+			}
+			k, err := fz.kernel(e, n, ins, v)
 			if err != nil {
 				return err
 			}
+			if fold(e, k, ins, v) {
+				break
+			}
 			v.vb = &vbuf{last: -1}
-			x.steps = append(x.steps, step{node: n, k: k, ins: ins, out: v})
+			x.steps = append(x.steps, step{node: fz.node(n), k: k, ins: ins, out: v})
 		}
 	}
 	// Liveness: the last step reading each virtual buffer (through any alias).
@@ -151,7 +181,7 @@ func (x *executable) assign() {
 		out := st.out
 		for _, j := range inPlace(st.node) {
 			in := st.ins[j]
-			if out.vb.phys != nil || in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size {
+			if out.vb.phys != nil || in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size || in.view != nil {
 				continue
 			}
 			if _, ln := st.node.Op().(graph.LayerNormOp); ln && (st.ins[1].vb == in.vb || st.ins[2].vb == in.vb) {
@@ -193,4 +223,36 @@ func (x *executable) outputs(e *env, outVals []*value) {
 		x.steps = append(x.steps, step{node: v.node, k: copyOf(e, v, c), ins: []*value{v}, out: c})
 		x.outVals[i] = c
 	}
+}
+
+// foldLimit is the largest result (in elements) computed once at compile time.
+const foldLimit = 1 << 20
+
+// fold computes a node whose operands are all constants (graph constants, or results folded
+// before it, or views of them) once, now, with its own kernel, and makes the result a constant:
+// the node gets no step. Iota folds too (no operands); a kernel that fails (an integer division
+// by zero, an index out of range) is left to fail at run time as before. The values are those
+// the step would compute, bit for bit.
+func fold(e *env, k kernel, ins []*value, v *value) bool {
+	if e.noFold || v.size > foldLimit {
+		return false
+	}
+	for _, in := range ins {
+		if in.vb.phys == nil || in.vb.phys.kind != bufConst {
+			return false
+		}
+	}
+	v.vb = &vbuf{phys: &buffer{kind: bufConst, dtype: v.dtype, size: v.size, data: graph.NewTensor(v.dtype, graph.Shape{v.size}).Data}, last: never}
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		return k.run() == nil
+	}()
+	if !ok {
+		v.vb = nil
+	}
+	return ok
 }

@@ -32,7 +32,9 @@
 // Primitives are the op types in ops.go (UnaryOp, BinaryOp, MatMulOp, ...). Fused ops (LayerNorm,
 // GELU, QuickGELU, Softmax, Attention, AdamW, SoftmaxCrossEntropy, BCEWithLogits, Dropout)
 // implement FusedOp: Decompose gives their meaning in primitives, a backend may run them natively
-// (checked against the decomposition by graphtest), and their gradient is their decomposition's
+// (checked against the decomposition by graphtest, within the backend's documented accuracy: a
+// native kernel need not equal its decomposition bit for bit, e.g. the cpu backend's float32
+// exp, erf and tanh are within 1 ulp), and their gradient is their decomposition's
 // unless they implement GradientOp. Ops with several outputs (AdamW) are tuple nodes whose outputs
 // are read with Output(n, i). Lower prepares a graph for a backend: a fresh copy of what the
 // outputs need, with the fused ops the backend does not run natively decomposed.

@@ -102,7 +102,9 @@ type builder struct {
 	textAct, headAct func(*graph.Node) *graph.Node
 
 	textHidden, imageHidden []*graph.Node // uni-modal hidden states; [0] = embeddings
-	textBridge, imageBridge map[int]*graph.Node
+	textBridge, imageBridge map[bridgeKey]*graph.Node
+	ext                     Extensions
+	frozen                  map[string]*graph.Node // detached Params of frozen encoders
 }
 
 func (b *builder) fail(format string, args ...any) {
@@ -112,8 +114,11 @@ func (b *builder) fail(format string, args ...any) {
 }
 
 // p returns the Param node of an architecture parameter, created on first use with the shape
-// of the parameter list.
+// of the parameter list; a parameter of an encoder bt_frozen names is returned detached.
 func (b *builder) p(name string) *graph.Node {
+	if n, ok := b.frozen[name]; ok {
+		return n
+	}
 	if n, ok := b.params[name]; ok {
 		return n
 	}
@@ -124,6 +129,11 @@ func (b *builder) p(name string) *graph.Node {
 	}
 	n := b.g.Param(name, b.dt, info.Shape)
 	b.params[name] = n
+	if (b.ext.FrozenText && info.Group == GroupText) || (b.ext.FrozenVision && info.Group == GroupVision) {
+		d := graph.StopGradient(n)
+		b.frozen[name] = d
+		return d
+	}
 	return n
 }
 
@@ -169,6 +179,10 @@ func Build(cfg *Config, opts BuildOptions) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	ext, err := cfg.Extensions()
+	if err != nil {
+		return nil, err
+	}
 	if opts.Batch < 1 || opts.TextLen < 1 {
 		return nil, fmt.Errorf("model: batch %d and text length %d must be positive", opts.Batch, opts.TextLen)
 	}
@@ -199,7 +213,8 @@ func Build(cfg *Config, opts BuildOptions) (*Model, error) {
 	b := &builder{
 		cfg: cfg, opts: opts, g: graph.New(), dt: opts.DType, spec: map[string]ParamInfo{},
 		params: map[string]*graph.Node{}, inputs: map[string]*graph.Node{}, out: map[string]*graph.Node{},
-		losses: losses, textBridge: map[int]*graph.Node{}, imageBridge: map[int]*graph.Node{},
+		losses: losses, textBridge: map[bridgeKey]*graph.Node{}, imageBridge: map[bridgeKey]*graph.Node{},
+		ext: ext, frozen: map[string]*graph.Node{},
 	}
 	for _, s := range specs {
 		b.spec[s.Name] = s
@@ -236,14 +251,19 @@ func (b *builder) forward(w Wiring, heads map[Head]bool) {
 	}
 
 	// Cross-modal encoder: layer 0 takes the LayerNormed bridge inputs, later layers the link
-	// towers' merge of the bridge input with the previous cross-modal output.
-	xt := b.layerNorm(b.textBridgeInput(w.Text[0]), "cross_modal_text_layernorm", cfg.LayerNormEps)
-	xi := b.layerNorm(b.imageBridgeInput(w.Image[0]), "cross_modal_image_layernorm", cfg.LayerNormEps)
+	// towers' merge of the bridge input with the previous cross-modal output (with
+	// link_tower_type none, the previous output alone).
+	link, _ := LinkTowerFor(cfg.LinkTowerType)
+	xt := b.layerNorm(b.textBridgeInput(0, w.Text[0]), "cross_modal_text_layernorm", cfg.LayerNormEps)
+	xi := b.layerNorm(b.imageBridgeInput(0, w.Image[0]), "cross_modal_image_layernorm", cfg.LayerNormEps)
 	var crossText, crossImage []*graph.Node
 	for j := 0; j < cfg.NumHiddenLayers; j++ {
-		if j > 0 {
-			xt = b.linkTower("text", j-1, b.textBridgeInput(w.Text[j]), crossText[j-1])
-			xi = b.linkTower("image", j-1, b.imageBridgeInput(w.Image[j]), crossImage[j-1])
+		switch {
+		case j > 0 && link.NoBridge:
+			xt, xi = crossText[j-1], crossImage[j-1]
+		case j > 0:
+			xt = b.linkTower("text", j-1, b.textBridgeInput(j, w.Text[j]), crossText[j-1])
+			xi = b.linkTower("image", j-1, b.imageBridgeInput(j, w.Image[j]), crossImage[j-1])
 		}
 		crossText = append(crossText, b.crossLayer("text", j, xt, xi, textMask, nil))
 		crossImage = append(crossImage, b.crossLayer("image", j, xi, xt, nil, textMask))

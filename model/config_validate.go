@@ -3,12 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
-	"sort"
 )
-
-// LinkTowerTypes are the link_tower_type values Validate accepts: HF's three. The bridge
-// registry adds the paper's other variants here when it registers them.
-var LinkTowerTypes = map[string]bool{"add": true, "scaled_add": true, "interpolate": true}
 
 // Validate reports configurations no BridgeTower can be built from, all problems in one error.
 // It does not reject configs HF accepts but cannot run (unshared cross-modal layers, shared link
@@ -61,13 +56,11 @@ func (c *Config) Validate() error {
 	if v.PatchSize > 0 && v.ImageSize%v.PatchSize != 0 {
 		add("vision_config.image_size %d is not a multiple of vision_config.patch_size %d", v.ImageSize, v.PatchSize)
 	}
-	if !LinkTowerTypes[c.LinkTowerType] {
-		known := make([]string, 0, len(LinkTowerTypes))
-		for k := range LinkTowerTypes {
-			known = append(known, k)
-		}
-		sort.Strings(known)
-		add("link_tower_type %q is unknown (known: %v)", c.LinkTowerType, known)
+	if err := checkLinkTower(c.LinkTowerType); err != nil {
+		add("%v", err)
+	}
+	if err := c.checkExtensions(); err != nil {
+		add("%v", err)
 	}
 	for _, e := range []struct {
 		name string

@@ -99,7 +99,7 @@ func (b *builder) mlmHead(text *graph.Node) {
 func (b *builder) contrastiveHead(pooled *graph.Node) {
 	last := len(b.textHidden) - 1
 	text := l2Normalize(b.linear(firstToken(b.textHidden[last]), "itc_text_head.fc"))
-	image := l2Normalize(b.linear(firstToken(b.imageBridgeInput(len(b.imageHidden)-1)), "itc_image_head.fc"))
+	image := l2Normalize(b.linear(firstToken(b.imageBridgeInput(b.cfg.NumHiddenLayers-1, len(b.imageHidden)-1)), "itc_image_head.fc"))
 	cross := l2Normalize(b.linear(pooled, "itc_cross_modal_head.fc"))
 	bsz, c := b.opts.Batch, b.cfg.ContrastiveHiddenSize
 	row := func(x *graph.Node) *graph.Node { return graph.Reshape(x, bsz, 1, c) }

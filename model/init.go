@@ -28,7 +28,8 @@ import (
 //	  attn.in_proj_bias and every Linear bias 0 (nn.MultiheadAttention's own init)
 //	other nn.Linear, nn.Conv2d (patch embedding), nn.Embedding weights  N(0, 0.05·f); biases 0
 //	nn.LayerNorm (also ln_pre, ln_post, ln_1, ln_2, ln_separate)        weight 1, bias 0
-//	mlm_score.bias 0; link tower scaled_factor 1, beta 0.5 (their constructors); logit_scale
+//	mlm_score.bias 0; link-tower parameters the rule their variant declares (scaled_factor 1,
+//	  beta 0.5 as HF's constructors; identity blocks; see linktower_variants.go); logit_scale
 //	  logit_scale_init_value
 //	vqa_classifier.*, snli_classifier.* (heads of the original repository, absent from HF): that
 //	  repository's objectives.init_weights, Linear N(0, 0.02) with zero bias, LayerNorm 1/0.
@@ -36,15 +37,20 @@ import (
 // Values come from a normal generator keyed by (seed, parameter name): a parameter's values
 // depend only on the seed, its name and its shape, not on which other parameters exist.
 
-// InitRule describes how one parameter is initialised: Std > 0 is N(0, Std²), otherwise every
+// InitRule describes how one parameter is initialised: Std > 0 is N(0, Std²); Eye non-empty is
+// a [D, k·D] matrix of k blocks, block i = Eye[i]·I (identity-like link towers); otherwise every
 // element is Const.
 type InitRule struct {
 	Std   float64
 	Const float64
+	Eye   []float64
 }
 
-// String is "normal(0, 0.05)" or "constant 1".
+// String is "normal(0, 0.05)", "identity blocks [1 0]" or "constant 1".
 func (r InitRule) String() string {
+	if len(r.Eye) > 0 {
+		return fmt.Sprintf("identity blocks %v", r.Eye)
+	}
 	if r.Std > 0 {
 		return fmt.Sprintf("normal(0, %.4g)", r.Std)
 	}
@@ -59,6 +65,9 @@ func InitRuleFor(cfg *Config, name string) InitRule {
 	projStd := attnStd * math.Pow(2*float64(cfg.Vision.NumHiddenLayers), -0.5)
 	fcStd := math.Pow(2*hv, -0.5)
 	last := name[strings.LastIndex(name, ".")+1:]
+	if p, ok := linkTowerParam(cfg, name); ok && p.Init != nil {
+		return *p.Init
+	}
 	switch {
 	case strings.HasPrefix(name, "vqa_classifier.") || strings.HasPrefix(name, "snli_classifier."):
 		switch {
@@ -111,7 +120,14 @@ func isLayerNorm(name string) bool {
 func InitTensor(cfg *Config, p ParamInfo, seed uint64) *graph.Tensor {
 	rule := InitRuleFor(cfg, p.Name)
 	d := make([]float32, p.Shape.Size())
-	if rule.Std > 0 {
+	if len(rule.Eye) > 0 && len(p.Shape) == 2 && p.Shape[1] == len(rule.Eye)*p.Shape[0] {
+		rows, cols := p.Shape[0], p.Shape[1]
+		for blk, v := range rule.Eye {
+			for i := 0; i < rows; i++ {
+				d[i*cols+blk*rows+i] = float32(v)
+			}
+		}
+	} else if rule.Std > 0 {
 		fillNormal(d, SiteSeed(seed, "init:"+p.Name), rule.Std)
 	} else if rule.Const != 0 {
 		for i := range d {
@@ -228,6 +244,32 @@ type InitEntry struct {
 	Name  string
 	Shape graph.Shape
 	Rule  InitRule
+	From  string // copied from this checkpoint tensor instead (per-layer transforms)
+}
+
+// startFrom is the checkpoint tensor a new parameter starts as a copy of, "" for none: a
+// per-layer cross_modal_{side}_transform.{j}.* starts as the shared cross_modal_{side}_transform.*,
+// and with bt_vision_ln_per_layer a vision ln_separate.{i}.* as ln_post.* (the authors'
+// vit_layernorm_init_from_vit).
+func startFrom(cfg *Config, name string) string {
+	if rest, ok := strings.CutPrefix(name, visionPrefix+"ln_separate."); ok {
+		if ext, err := cfg.Extensions(); err == nil && ext.VisionLNPerLayer {
+			if i := strings.IndexByte(rest, '.'); i > 0 {
+				return visionPrefix + "ln_post." + rest[i+1:]
+			}
+		}
+		return ""
+	}
+	for _, side := range []string{"text", "image"} {
+		rest, ok := strings.CutPrefix(name, "cross_modal_"+side+"_transform.")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexByte(rest, '.'); i > 0 {
+			return "cross_modal_" + side + "_transform." + rest[i+1:]
+		}
+	}
+	return ""
 }
 
 // String prints the report: counts, then each initialised parameter with its rule and each
@@ -241,6 +283,10 @@ func (r *LoadReport) String() string {
 	fmt.Fprintf(&sb, "load for heads [%s]: %d parameters from the checkpoint, %d newly initialised (seed %d), %d checkpoint tensors unused\n",
 		strings.Join(heads, " "), len(r.Loaded), len(r.Initialized), r.Seed, len(r.Unused))
 	for _, e := range r.Initialized {
+		if e.From != "" {
+			fmt.Fprintf(&sb, "  initialised %s %v: copy of %s\n", e.Name, e.Shape, e.From)
+			continue
+		}
 		fmt.Fprintf(&sb, "  initialised %s %v: %v\n", e.Name, e.Shape, e.Rule)
 	}
 	for _, n := range r.Unused {
@@ -264,7 +310,15 @@ func LoadForTask(cfg *Config, w *Weights, heads []Head, seed uint64) (*Weights, 
 		spec[p.Name] = p
 	}
 	unexpected, wrong := w.mismatches(spec)
-	if err := fitError(nil, unexpected, wrong); err != nil {
+	// Bridge tensors of another variant or sharing layout (a link tower's scaled_factor, the
+	// shared transform when the layers have their own) are not an error: they are unused.
+	var kept []string
+	for _, u := range unexpected {
+		if !isBridgeParam(strings.TrimPrefix(u, BackbonePrefix)) {
+			kept = append(kept, u)
+		}
+	}
+	if err := fitError(nil, kept, wrong); err != nil {
 		return nil, nil, err
 	}
 	rep := &LoadReport{Seed: seed, Heads: append([]Head(nil), heads...)}
@@ -276,6 +330,12 @@ func LoadForTask(cfg *Config, w *Weights, heads []Head, seed uint64) (*Weights, 
 			continue
 		}
 		p := spec[name]
+		if from := startFrom(cfg, name); from != "" && w.Tensor(from) != nil && w.Tensor(from).Shape.Equal(p.Shape) {
+			// A per-layer transform starts as the checkpoint's shared one.
+			tensors[name] = w.Tensor(from)
+			rep.Initialized = append(rep.Initialized, InitEntry{Name: name, Shape: p.Shape.Clone(), From: from})
+			continue
+		}
 		tensors[name] = InitTensor(cfg, p, seed)
 		rep.Initialized = append(rep.Initialized, InitEntry{Name: name, Shape: p.Shape.Clone(), Rule: InitRuleFor(cfg, name)})
 	}

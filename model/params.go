@@ -146,23 +146,37 @@ func ParamInfos(cfg *Config) ([]ParamInfo, error) {
 	}
 
 	// Bridge and cross-modal encoder.
-	lin(GroupCross, "cross_modal_text_transform", h, ht)
-	lin(GroupCross, "cross_modal_image_transform", h, hv)
+	for _, side := range []struct {
+		name string
+		in   int
+	}{{"text", ht}, {"image", hv}} {
+		if cfg.ShareCrossModalTransformerLayers {
+			lin(GroupCross, "cross_modal_"+side.name+"_transform", h, side.in)
+		} else {
+			for j := 0; j < cfg.NumHiddenLayers; j++ {
+				lin(GroupCross, "cross_modal_"+side.name+"_transform."+strconv.Itoa(j), h, side.in)
+			}
+		}
+	}
 	add(GroupCross, "token_type_embeddings.weight", 2, h)
 	ln(GroupCross, "cross_modal_text_layernorm", h)
 	ln(GroupCross, "cross_modal_image_layernorm", h)
+	link, _ := LinkTowerFor(cfg.LinkTowerType)
+	towers := cfg.NumHiddenLayers - 1
+	if cfg.ShareLinkTowerLayers {
+		towers = 1
+	}
+	if link.NoBridge {
+		towers = 0
+	}
 	for _, side := range []string{"text", "image"} {
 		for j := 0; j < cfg.NumHiddenLayers; j++ {
 			bertLayer(GroupCross, "cross_modal_"+side+"_layers."+strconv.Itoa(j), true)
 		}
-		for j := 0; j < cfg.NumHiddenLayers-1; j++ {
-			p := "cross_modal_" + side + "_link_tower." + strconv.Itoa(j)
-			ln(GroupCross, p+".LayerNorm", h)
-			switch cfg.LinkTowerType {
-			case "scaled_add":
-				add(GroupCross, p+".scaled_factor")
-			case "interpolate":
-				add(GroupCross, p+".beta")
+		for j := 0; j < towers; j++ {
+			p := cfg.linkPrefix(side, j)
+			for _, lp := range link.params(h) {
+				add(GroupCross, p+"."+lp.Name, lp.Shape...)
 			}
 		}
 		lin(GroupCross, "cross_modal_"+side+"_pooler.dense", h, h)

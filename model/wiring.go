@@ -18,7 +18,11 @@ import (
 // order, repeats allowed; text entries are at most text_config.num_hidden_layers, image entries
 // at most the number of vision blocks. The towers run up to the largest entry of their list.
 // Without the key, both lists are HF's split rule: split = text layers - cross layers + 1, and
-// cross layer j takes uni-modal layer split + j. Config.Marshal keeps the key as written.
+// cross layer j takes uni-modal layer split + j (the top num_hidden_layers layers); the value
+// "top" names that rule, "every_other" takes every other layer from the top (cross layer j takes
+// L - 2(C-1-j), L = text_config.num_hidden_layers, C = num_hidden_layers). With
+// link_tower_type "none" the default is the last layer L for every entry (only entry 0 is used).
+// Config.Marshal keeps the key as written.
 const BridgeLayersKey = "bt_bridge_layers"
 
 // Wiring says which uni-modal hidden states feed each cross-modal layer.
@@ -35,13 +39,34 @@ func (c *Config) Wiring() (Wiring, error) {
 	nc, lt := c.NumHiddenLayers, c.Text.NumHiddenLayers
 	var w Wiring
 	msg, ok := c.raw[BridgeLayersKey]
-	if !ok || string(bytes.TrimSpace(msg)) == "null" {
+	absent := !ok || string(bytes.TrimSpace(msg)) == "null"
+	var rule string
+	if !absent && bytes.TrimSpace(msg)[0] == '"' {
+		if err := json.Unmarshal(msg, &rule); err != nil || (rule != "top" && rule != "every_other") {
+			return Wiring{}, fmt.Errorf("model: config %s: %s is not \"top\", \"every_other\" or {\"text\": [layers], \"image\": [layers]}", BridgeLayersKey, clip(string(msg)))
+		}
+	}
+	if link, ok := LinkTowerFor(c.LinkTowerType); ok && link.NoBridge && absent {
+		rule = "last"
+	}
+	switch {
+	case rule == "last": // no bridges: the last uni-modal layer feeds layer 0, the others are unused
+		for j := 0; j < nc; j++ {
+			w.Text = append(w.Text, lt)
+			w.Image = append(w.Image, lt)
+		}
+	case rule == "every_other": // the top layers, every other one: ..., L-2, L
+		for j := 0; j < nc; j++ {
+			w.Text = append(w.Text, lt-2*(nc-1-j))
+			w.Image = append(w.Image, lt-2*(nc-1-j))
+		}
+	case rule == "top" || absent:
 		split := lt - nc + 1
 		for j := 0; j < nc; j++ {
 			w.Text = append(w.Text, split+j)
 			w.Image = append(w.Image, split+j)
 		}
-	} else {
+	default:
 		var spec struct {
 			Text  *[]int `json:"text"`
 			Image *[]int `json:"image"`
@@ -85,17 +110,15 @@ func maxInt(a, b int) int {
 	return b
 }
 
-// CheckSupported refuses the configurations that Hugging Face's BridgeTower accepts as a config
-// but cannot run, so that no reference behaviour exists for them (golden cases e01-e03). Each
-// error names the config field.
+// CheckSupported refuses the configurations no behaviour is defined for (golden case e03, which
+// Hugging Face cannot even construct). Each error names the config field. The other two
+// configurations HF accepts but cannot run are bt behaviour here (see Extensions):
+// share_cross_modal_transformer_layers=false (golden e01) gives every cross-modal layer j its own
+// cross_modal_{text,image}_transform.{j}, and share_link_tower_layers=true (golden e02) one link
+// tower per modality, cross_modal_{text,image}_link_tower.*, used at every layer, as the modules
+// HF's constructor builds for them.
 func (c *Config) CheckSupported() error {
 	var errs []string
-	if !c.ShareCrossModalTransformerLayers {
-		errs = append(errs, "share_cross_modal_transformer_layers=false is not supported: Hugging Face BridgeTowerModel builds per-layer cross_modal_{text,image}_transform lists but its forward calls them as one module (NotImplementedError), so there is no reference behaviour; use true")
-	}
-	if c.ShareLinkTowerLayers {
-		errs = append(errs, "share_link_tower_layers=true is not supported: Hugging Face BridgeTowerModel builds one link tower per modality but its forward indexes it per layer (TypeError), so there is no reference behaviour; use false")
-	}
 	if c.InitLayernormFromVisionEncoder && !c.Vision.ShareLayernorm {
 		errs = append(errs, "init_layernorm_from_vision_encoder=true with vision_config.share_layernorm=false is not supported: Hugging Face BridgeTowerModel fails to construct it (AttributeError on cross_modal_ln_separate), so there is no reference behaviour; set init_layernorm_from_vision_encoder=false or vision_config.share_layernorm=true")
 	}

@@ -12,11 +12,8 @@ import (
 	"github.com/bridgetower-go/bt/mps"
 )
 
-// F16Outputs is the tolerance of float16 precision against the golden float32 outputs: float16
-// has 11 significant bits (relative step 2^-11 ≈ 4.9e-4); four layers of rounding in attention,
-// GELU and matmuls, with LayerNorm and softmax accumulated in float32, stay within 1% (measured
-// on the simulator: 2.1e-3 for m01, 2.8e-3 for m02).
-var F16Outputs = numcmp.Tolerance{Atol: 1e-3, Rtol: 1e-2}
+// F16Outputs is numcmp.F16Outputs, the tolerance of float16 precision against float32 references.
+var F16Outputs = numcmp.F16Outputs
 
 // TestGoldenForwardF16: the golden models in float16 precision (F32 master weights, inputs and
 // outputs; F16 activations and matmuls; F32 LayerNorm and softmax): within F16Outputs, and not

@@ -41,7 +41,17 @@ func TestGoldenTrajectories(t *testing.T) {
 	}
 }
 
-func checkTrajectory(t *testing.T, name string) {
+// trajectoryCase is a golden trajectory with its model, weights, inputs and the trainer settings
+// of its metadata (in compute dtype dt).
+type trajectoryCase struct {
+	traj *safetensors.File
+	dir  string
+	mcfg *model.Config
+	w    *model.Weights
+	cfg  Config
+}
+
+func loadTrajectory(t *testing.T, name, dt string) *trajectoryCase {
 	traj := golden.File(t, golden.Path("train", name, "trajectory.safetensors"))
 	meta := traj.Metadata()
 	num := func(k string) float64 {
@@ -54,22 +64,27 @@ func checkTrajectory(t *testing.T, name string) {
 	if meta["betas"] != "0.9,0.98" || meta["eps"] != "1e-08" || meta["loss"] != "itm.loss + mlm.loss" {
 		t.Fatalf("unexpected reference settings %v", meta)
 	}
-	dir := golden.ModelCase(meta["source_case"])
-	mcfg, err := model.LoadConfig(dir + "/config.json")
-	if err != nil {
+	tc := &trajectoryCase{traj: traj, dir: golden.ModelCase(meta["source_case"])}
+	var err error
+	if tc.mcfg, err = model.LoadConfig(tc.dir + "/config.json"); err != nil {
 		t.Fatal(err)
 	}
-	w, err := model.OpenWeights(dir + "/model.safetensors")
-	if err != nil {
+	if tc.w, err = model.OpenWeights(tc.dir + "/model.safetensors"); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
-	cfg := Config{
-		DType: "f64", Heads: []model.Head{model.HeadITM, model.HeadMLM},
+	t.Cleanup(func() { tc.w.Close() })
+	tc.cfg = Config{
+		DType: dt, Heads: []model.Head{model.HeadITM, model.HeadMLM},
 		AdamW: AdamW{LR: num("lr"), WeightDecay: num("wd"), LRMultCrossModal: num("mult_cross"), LRMultHead: num("mult_head")},
 		Steps: int(num("steps")), Warmup: int(num("warmup")), Clip: num("clip"),
 	}
-	tr, err := New(cpu.New(cpu.Options{}), mcfg, w, cfg, nil)
+	return tc
+}
+
+func checkTrajectory(t *testing.T, name string) {
+	tc := loadTrajectory(t, name, "f64")
+	traj, dir, w, cfg := tc.traj, tc.dir, tc.w, tc.cfg
+	tr, err := New(cpu.New(cpu.Options{}), tc.mcfg, w, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +167,7 @@ func checkTrajectory(t *testing.T, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := model.Forward(ctx, cpu.New(cpu.Options{}), mcfg, tw, inputs, model.BuildOptions{DType: graph.F64, Heads: cfg.Heads, Losses: cfg.Heads})
+	out, err := model.Forward(ctx, cpu.New(cpu.Options{}), tc.mcfg, tw, inputs, model.BuildOptions{DType: graph.F64, Heads: cfg.Heads, Losses: cfg.Heads})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,14 +208,14 @@ func fusedResult(b graph.Backend, c *opCase, dt graph.DType) (float64, error) {
 	if err != nil {
 		return math.NaN(), fmt.Errorf("Run: %w", err)
 	}
-	worst, first := 0.0, error(nil)
+	worst, bad := 0.0, []error(nil)
 	for i, n := range fused {
 		want := &tensor{shape: decomposed[i].Shape(), data: got[len(fused)+i].Float64s()}
 		e, err := compareErr(n, got[i], want, tolFor(dt))
 		worst = math.Max(worst, e)
-		if err != nil && first == nil {
-			first = fmt.Errorf("fused %s vs its decomposition: %w", n.Op().Name(), err)
+		if err != nil {
+			bad = append(bad, fmt.Errorf("fused %s vs its decomposition: %w", n.Op().Name(), err))
 		}
 	}
-	return worst, first
+	return worst, errors.Join(bad...)
 }

@@ -1,6 +1,7 @@
 package graphtest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand"
@@ -67,11 +68,11 @@ func gradResult(b graph.Backend, c *opCase, short bool) (float64, error) {
 		}
 		analytic[j] = gr.Float64s()
 	}
-	worst, first := 0.0, error(nil)
+	worst, bad := 0.0, []error(nil)
 	note := func(name string, ana, num []float64) {
 		worst = math.Max(worst, relErr(ana, num, gradFloor))
-		if msg := diff(ana, num, GradTol, gradFloor); msg != "" && first == nil {
-			first = fmt.Errorf("d loss/d %s: %s", name, msg)
+		if msg := diff(ana, num, GradTol, gradFloor); msg != "" {
+			bad = append(bad, fmt.Errorf("d loss/d %s (%d elements checked): %s", name, len(ana), msg))
 		}
 	}
 	if c.gradRef != nil {
@@ -81,7 +82,7 @@ func gradResult(b graph.Backend, c *opCase, short bool) (float64, error) {
 				note(c.args[i].name, analytic[j], want[i].data)
 			}
 		}
-		return worst, first
+		return worst, errors.Join(bad...)
 	}
 	fexe, err := compile(b, g, outs...)
 	if err != nil {
@@ -108,5 +109,5 @@ func gradResult(b graph.Backend, c *opCase, short bool) (float64, error) {
 		}
 		note(c.args[i].name, ana, num)
 	}
-	return worst, first
+	return worst, errors.Join(bad...)
 }

@@ -167,43 +167,12 @@ func checkForward(t *testing.T, b graph.Backend, c *opCase, dt graph.DType, cp c
 
 // checkFused compares each fused node of the case with its decomposition, on the same backend.
 func checkFused(t *testing.T, b graph.Backend, c *opCase, dt graph.DType, cp caps) {
-	g, nodes, _ := buildCase(t, c, dt)
+	g, _, _ := buildCase(t, c, dt)
 	if why := cp.unsupported(g); why != "" {
 		t.Skipf("the case uses %s, which the backend does not have (Capabilities.FloatDTypes)", why)
 	}
-	var fused, decomposed []*graph.Node
-	for _, n := range append([]*graph.Node(nil), g.Nodes()...) {
-		f, ok := n.Op().(graph.FusedOp)
-		if !ok || !n.Valid() {
-			continue
-		}
-		dec := f.Decompose(n.Inputs())
-		if n.NumOutputs() == 0 {
-			fused = append(fused, n)
-		} else {
-			for i := 0; i < n.NumOutputs(); i++ {
-				fused = append(fused, graph.Output(n, i))
-			}
-		}
-		decomposed = append(decomposed, dec...)
-	}
-	if err := g.Err(); err != nil {
-		t.Fatalf("decomposing: %v", err)
-	}
-	if len(fused) != len(decomposed) {
-		t.Fatalf("%d fused outputs but %d decomposed ones", len(fused), len(decomposed))
-	}
-	exe, err := compile(b, g, append(fused, decomposed...)...)
-	if err != nil {
-		t.Fatalf("Compile: %v", err)
-	}
-	got, err := run(exe, orderArgs(exe, uploadArgs(b, nodes, genArgs(c, dt))))
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	for i, n := range fused {
-		want := &tensor{shape: decomposed[i].Shape(), data: got[len(fused)+i].Float64s()}
-		compareTensor(t, fmt.Sprintf("fused %s vs its decomposition", n.Op().Name()), n, got[i], want, tolFor(dt))
+	if _, err := fusedResult(b, c, dt); err != nil {
+		t.Error(err)
 	}
 }
 

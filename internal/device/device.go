@@ -21,6 +21,9 @@ type Backend struct {
 	// Open returns the backend, or an error saying why it is not available here (with the way out:
 	// "use --device cpu").
 	Open func() (graph.Backend, error)
+	// OpenF16, when set, opens the backend with float16 activations and matrix products (float32
+	// master weights, float32 LayerNorm/softmax accumulation): --precision f16.
+	OpenF16 func() (graph.Backend, error)
 }
 
 var registry = map[string]Backend{}
@@ -63,7 +66,18 @@ func Choices() string { return "auto|" + strings.Join(Names(), "|") }
 
 // Open returns the backend of a --device value: a registered name, or "auto" (the available
 // backend of highest Auto preference: metal on a Mac with a GPU and a Metal backend, else cpu).
-func Open(name string) (graph.Backend, error) {
+func Open(name string) (graph.Backend, error) { return OpenPrecision(name, "f32") }
+
+// OpenPrecision is Open with a --precision value: "f32", or "f16" for backends that have it
+// (auto then picks the preferred available one of those).
+func OpenPrecision(name, precision string) (graph.Backend, error) {
+	switch precision {
+	case "f32", "":
+	case "f16":
+		return openF16(name)
+	default:
+		return nil, fmt.Errorf("device: precision %q: want f32 or f16", precision)
+	}
 	if name == "auto" {
 		var errs []string
 		for _, n := range Names() {
@@ -84,4 +98,39 @@ func Open(name string) (graph.Backend, error) {
 		return nil, fmt.Errorf("device: %q is not a device of this build (want %s)", name, Choices())
 	}
 	return b.Open()
+}
+
+// openF16 opens name (or, for auto, the preferred available backend that has one) in float16.
+func openF16(name string) (graph.Backend, error) {
+	if name != "auto" {
+		b, ok := registry[name]
+		if !ok {
+			return nil, fmt.Errorf("device: %q is not a device of this build (want %s)", name, Choices())
+		}
+		if b.OpenF16 == nil {
+			return nil, fmt.Errorf("device: %s computes in f32 only; --precision f16 is for %s", name, strings.Join(f16Names(), ", "))
+		}
+		return b.OpenF16()
+	}
+	var errs []string
+	for _, n := range Names() {
+		if b := registry[n]; b.Auto > 0 && b.OpenF16 != nil {
+			be, err := b.OpenF16()
+			if err == nil {
+				return be, nil
+			}
+			errs = append(errs, err.Error())
+		}
+	}
+	return nil, fmt.Errorf("device: auto with --precision f16: no backend available (%s)", strings.Join(errs, "; "))
+}
+
+func f16Names() []string {
+	var out []string
+	for _, n := range Names() {
+		if registry[n].OpenF16 != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -75,3 +75,20 @@ func TestAutoPreference(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestPrecision: f16 opens backends that have it (mps-sim here), refuses the others naming the
+// ones that do, and auto with f16 off a Mac finds none.
+func TestPrecision(t *testing.T) {
+	if b, err := OpenPrecision("mps-sim", "f16"); err != nil || !strings.HasSuffix(b.Name(), "-f16") {
+		t.Fatalf("mps-sim f16: %v, %v", b, err)
+	}
+	if _, err := OpenPrecision("cpu", "f16"); err == nil || !strings.Contains(err.Error(), "cpu computes in f32 only") || !strings.Contains(err.Error(), "mps-sim") {
+		t.Errorf("cpu f16: %v", err)
+	}
+	if _, err := OpenPrecision("cpu", "f8"); err == nil || !strings.Contains(err.Error(), `precision "f8"`) {
+		t.Errorf("f8: %v", err)
+	}
+	if b, err := OpenPrecision("cpu", "f32"); err != nil || b.Name() != "cpu" {
+		t.Errorf("cpu f32: %v, %v", b, err)
+	}
+}
