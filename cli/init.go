@@ -65,55 +65,9 @@ func runInit(c *cli.Context) error {
 		return err
 	}
 	preset, seed, tokDir := c.String("preset"), c.Uint64("seed"), c.Path("tokenizer")
-	files := map[string][]byte{}
-	var cfg *model.Config
-	var tokNote string
-	var err error
-	switch preset {
-	case "tiny":
-		if tokDir != "" {
-			return fmt.Errorf("init: --tokenizer is for the base preset; tiny learns its own")
-		}
-		vocab, merges, err := tokenizer.TrainBPE(strings.Split(strings.TrimSpace(initCorpus), "\n"), tokenizer.TrainOptions{VocabSize: tinyVocabSize})
-		if err != nil {
-			return fmt.Errorf("init: %w", err)
-		}
-		if cfg, err = model.PresetConfig("tiny", len(vocab)); err != nil {
-			return fmt.Errorf("init: %w", err)
-		}
-		if err := tinyTokenizerFiles(files, vocab, merges, cfg.Text.MaxPositionEmbeddings-2); err != nil {
-			return err
-		}
-		tokNote = fmt.Sprintf("tokenizer: byte-level BPE, %d tokens (%d merges learned from the embedded corpus)", len(vocab), len(merges))
-	case "base":
-		if cfg, err = model.PresetConfig("base", 0); err != nil {
-			return fmt.Errorf("init: %w", err)
-		}
-		if tokDir == "" {
-			tokNote = "tokenizer: NONE WRITTEN. The base preset needs RoBERTa's 50,265-token vocabulary, which bt cannot\n" +
-				"  make; copy tokenizer.json (or vocab.json + merges.txt) from a BridgeTower or roberta-base snapshot\n" +
-				"  into " + out + ", or run bt init again with --tokenizer DIR."
-			break
-		}
-		if tokNote, err = copyTokenizer(files, tokDir, cfg.Text.VocabSize); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("init: --preset %q: want tiny or base", preset)
-	}
-	pre, err := preprocessorConfig(cfg.Vision.ImageSize)
+	cfg, files, w, tokNote, err := presetModel(preset, seed, tokDir, out, nil)
 	if err != nil {
 		return err
-	}
-	files["preprocessor_config.json"] = pre
-	cfgJSON, err := cfg.Marshal()
-	if err != nil {
-		return fmt.Errorf("init: %w", err)
-	}
-	files["config.json"] = cfgJSON
-	w, err := model.InitWeights(cfg, seed, model.GroupText, model.GroupVision, model.GroupCross, model.GroupITM, model.GroupMLM)
-	if err != nil {
-		return fmt.Errorf("init: %w", err)
 	}
 	tensors := map[string]*graph.Tensor{}
 	count := 0
@@ -260,4 +214,64 @@ func copyTokenizer(files map[string][]byte, dir string, vocab int) (string, erro
 		copied = append(copied, name)
 	}
 	return fmt.Sprintf("tokenizer: %d tokens, copied from %s (%s)", vocab, dir, strings.Join(copied, ", ")), nil
+}
+
+// presetModel makes a preset's config, its directory files (tokenizer, preprocessor_config.json,
+// config.json) and random weights (backbone, ITM, MLM) drawn from seed; out names the directory
+// in the note on the base preset's missing tokenizer. tweak, when not nil, may change the
+// config before the weights are drawn.
+func presetModel(preset string, seed uint64, tokDir, out string, tweak func(*model.Config) error) (cfg *model.Config, files map[string][]byte, w *model.Weights, tokNote string, err error) {
+	files = map[string][]byte{}
+	switch preset {
+	case "tiny":
+		if tokDir != "" {
+			return nil, nil, nil, "", fmt.Errorf("init: --tokenizer is for the base preset; tiny learns its own")
+		}
+		vocab, merges, err := tokenizer.TrainBPE(strings.Split(strings.TrimSpace(initCorpus), "\n"), tokenizer.TrainOptions{VocabSize: tinyVocabSize})
+		if err != nil {
+			return nil, nil, nil, "", fmt.Errorf("init: %w", err)
+		}
+		if cfg, err = model.PresetConfig("tiny", len(vocab)); err != nil {
+			return nil, nil, nil, "", fmt.Errorf("init: %w", err)
+		}
+		if err := tinyTokenizerFiles(files, vocab, merges, cfg.Text.MaxPositionEmbeddings-2); err != nil {
+			return nil, nil, nil, "", err
+		}
+		tokNote = fmt.Sprintf("tokenizer: byte-level BPE, %d tokens (%d merges learned from the embedded corpus)", len(vocab), len(merges))
+	case "base":
+		if cfg, err = model.PresetConfig("base", 0); err != nil {
+			return nil, nil, nil, "", fmt.Errorf("init: %w", err)
+		}
+		if tokDir == "" {
+			tokNote = "tokenizer: NONE WRITTEN. The base preset needs RoBERTa's 50,265-token vocabulary, which bt cannot\n" +
+				"  make; copy tokenizer.json (or vocab.json + merges.txt) from a BridgeTower or roberta-base snapshot\n" +
+				"  into " + out + ", or run bt init again with --tokenizer DIR."
+			break
+		}
+		if tokNote, err = copyTokenizer(files, tokDir, cfg.Text.VocabSize); err != nil {
+			return nil, nil, nil, "", err
+		}
+	default:
+		return nil, nil, nil, "", fmt.Errorf("init: --preset %q: want tiny or base", preset)
+	}
+	if tweak != nil {
+		if err := tweak(cfg); err != nil {
+			return nil, nil, nil, "", err
+		}
+	}
+	pre, err := preprocessorConfig(cfg.Vision.ImageSize)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	files["preprocessor_config.json"] = pre
+	cfgJSON, err := cfg.Marshal()
+	if err != nil {
+		return nil, nil, nil, "", fmt.Errorf("init: %w", err)
+	}
+	files["config.json"] = cfgJSON
+	w, err = model.InitWeights(cfg, seed, model.GroupText, model.GroupVision, model.GroupCross, model.GroupITM, model.GroupMLM)
+	if err != nil {
+		return nil, nil, nil, "", fmt.Errorf("init: %w", err)
+	}
+	return cfg, files, w, tokNote, nil
 }

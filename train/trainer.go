@@ -41,6 +41,12 @@ type Config struct {
 	FreezeVision bool `json:"freeze_vision"` // vision_model.* is not trained
 	FreezeText   bool `json:"freeze_text"`   // text_model.* is not trained
 
+	// Dropout builds the step in training mode (the config's dropout rates, masks drawn from the
+	// trainer's RNG); RowMask makes the losses take the batches' row_mask (padding rows of a short
+	// last batch and skipped images do not count).
+	Dropout bool `json:"dropout,omitempty"`
+	RowMask bool `json:"row_mask,omitempty"`
+
 	CheckpointEvery int    `json:"checkpoint_every"` // steps between checkpoints (0: only at the end)
 	Keep            int    `json:"keep"`             // checkpoints kept (0: all)
 	MaxBadSteps     int    `json:"max_bad_steps"`    // consecutive non-finite steps that stop the run (0: 5)
@@ -81,7 +87,7 @@ func (c *Config) buildOptions() (model.BuildOptions, error) {
 	if err != nil || (dt != graph.F32 && dt != graph.F64) {
 		return model.BuildOptions{}, fmt.Errorf("train: dtype %q: want f32 or f64", c.DType)
 	}
-	return model.BuildOptions{DType: dt, Heads: c.Heads, Losses: c.Losses}, nil
+	return model.BuildOptions{DType: dt, Heads: c.Heads, Losses: c.Losses, Training: c.Dropout, DropoutSeed: c.Seed, RowMask: c.RowMask}, nil
 }
 
 // moments is the AdamW state of one parameter.
