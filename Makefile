@@ -2,15 +2,21 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build demo test vet fmt-check darwin-check bench install clean
+.PHONY: build demo parity test vet fmt-check darwin-check bench install clean
 
 build:
 	$(GO) build -o bin/bt ./cmd/bt
 
-# The main job on a fresh machine: build bt, run two small BridgeTower checkpoints shipped in
-# testdata and hold every output against the Hugging Face reference outputs.
-GOLDEN := testdata/golden/models
+# The main job on a fresh machine: build bt and ask the shipped tiny model (fine-tuned on
+# bt data shapes, testdata/shapes-tiny) a question about an image, offline.
+SHAPES := testdata/shapes-tiny
 demo: build
+	bin/bt ask --model $(SHAPES) $(SHAPES)/example.png "what color is the circle?"
+	bin/bt ask --model $(SHAPES) $(SHAPES)/example.png "how many shapes are there?"
+
+# Hugging Face parity from the command line: two golden checkpoints through bt forward --reference.
+GOLDEN := testdata/golden/models
+parity: build
 	@mkdir -p out
 	bin/bt forward --model $(GOLDEN)/m02_scaled_add_b3_pad_h64_eps --inputs $(GOLDEN)/m02_scaled_add_b3_pad_h64_eps/inputs.safetensors \
 		--output out/m02.safetensors --hidden-states --reference $(GOLDEN)/m02_scaled_add_b3_pad_h64_eps/outputs.safetensors
