@@ -49,11 +49,11 @@ func runEval(c *cli.Context) error {
 		return usagef("eval: unexpected arguments %v (every input is a flag)", c.Args().Slice())
 	}
 	if err := checkInputFile("--data", c.Path("data")); err != nil {
-		return err
+		return fmt.Errorf("eval: %w", err)
 	}
 	if p := c.Path("train"); p != "" {
 		if err := checkInputFile("--train", p); err != nil {
-			return err
+			return fmt.Errorf("eval: %w", err)
 		}
 	}
 	if p := c.Path("predictions"); p != "" {

@@ -97,10 +97,10 @@ func checkFineTuneFlags(c *cli.Context) (*ftFlags, error) {
 		return nil, usagef("fine-tune: --task %q: want vqa, retrieval or classify", c.String("task"))
 	}
 	if err := checkInputFile("--train", f.train); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fine-tune: %w", err)
 	}
 	if err := checkInputFile("--val", f.val); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fine-tune: %w", err)
 	}
 	resume := c.Bool("resume")
 	switch {
