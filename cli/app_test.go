@@ -259,6 +259,34 @@ func TestJSONSummaries(t *testing.T) {
 			t.Errorf("row %+v", r)
 		}
 	}
+	var in struct {
+		Parameters int
+		ImageSize  int `json:"image_size"`
+	}
+	stdout, _, code = runMain(t, "init", "--preset", "tiny", filepath.Join(dir, "tiny"), "--json")
+	if code != ExitOK || json.Unmarshal([]byte(stdout), &in) != nil || in.ImageSize != 64 {
+		t.Errorf("init --json: exit %d, %q", code, stdout)
+	}
+	// The count init reports equals bt info's count of the tensors in the written file.
+	var info struct{ Parameters map[string]int }
+	stdout, _, _ = runMain(t, "info", "--json", filepath.Join(dir, "tiny"))
+	total := 0
+	if err := json.Unmarshal([]byte(stdout), &info); err == nil {
+		for _, n := range info.Parameters {
+			total += n
+		}
+	}
+	if in.Parameters == 0 || in.Parameters != total {
+		t.Errorf("init --json reports %d parameters, bt info counts %d", in.Parameters, total)
+	}
+	var ds struct {
+		TrainQuestions int `json:"train_questions"`
+		ValQuestions   int `json:"val_questions"`
+	}
+	stdout, _, code = runMain(t, "data", "shapes", "--out", filepath.Join(dir, "shapes"), "--n", "30", "--json")
+	if code != ExitOK || json.Unmarshal([]byte(stdout), &ds) != nil || ds.TrainQuestions+ds.ValQuestions != 30 {
+		t.Errorf("data shapes --json: exit %d, %q", code, stdout)
+	}
 	stdout, _, code = runMain(t, "convert", "--json", m, filepath.Join(dir, "conv"))
 	var cv struct {
 		Tensors int

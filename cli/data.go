@@ -30,6 +30,7 @@ func init() {
 					&cli.IntFlag{Name: "per-image", Value: 3, Usage: "questions per image, of distinct types (1–5)"},
 					&cli.Float64Flag{Name: "val-fraction", Value: 0.1, Usage: "share of the images in val.jsonl"},
 					&cli.StringSliceFlag{Name: "types", Usage: "question types to ask (color, shape, count, exist, position; default all), e.g. for a curriculum"},
+					&cli.BoolFlag{Name: "json", Usage: "print a JSON summary instead of text"},
 				},
 				Action: runDataShapes,
 			},
@@ -53,7 +54,7 @@ func init() {
 
 func runDataShapes(c *cli.Context) error {
 	if c.NArg() != 0 {
-		return fmt.Errorf("data shapes: unexpected arguments %v", c.Args().Slice())
+		return usagef("data shapes: unexpected arguments %v", c.Args().Slice())
 	}
 	opt := data.ShapesOptions{N: c.Int("n"), Seed: c.Uint64("seed"), Size: c.Int("size"),
 		PerImage: c.Int("per-image"), ValFraction: c.Float64("val-fraction"), Types: c.StringSlice("types")}
@@ -61,11 +62,15 @@ func runDataShapes(c *cli.Context) error {
 		opt.PerImage = len(opt.Types)
 	}
 	if opt.N <= 0 || opt.Size <= 0 || opt.PerImage <= 0 || opt.ValFraction <= 0 {
-		return fmt.Errorf("data shapes: --n, --size, --per-image and --val-fraction must be positive")
+		return usagef("data shapes: --n, --size, --per-image and --val-fraction must be positive")
 	}
 	s, err := data.GenerateShapes(c.Path("out"), opt)
 	if err != nil {
 		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c, map[string]any{"dir": c.Path("out"), "train_questions": s.TrainQuestions, "train_images": s.TrainImages,
+			"val_questions": s.ValQuestions, "val_images": s.ValImages})
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s: %d train questions on %d images, %d val questions on %d images\n",
 		c.Path("out"), s.TrainQuestions, s.TrainImages, s.ValQuestions, s.ValImages)

@@ -50,6 +50,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "preset", Usage: "tiny or base", Required: true},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the random weights"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON summary instead of text"},
 			&cli.PathFlag{Name: "tokenizer", Usage: "base: RoBERTa tokenizer directory to copy (50,265 tokens)"},
 		},
 		Action: runInit,
@@ -58,7 +59,7 @@ func init() {
 
 func runInit(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return fmt.Errorf("init: want OUTDIR, got %d arguments (flags go before it)", c.NArg())
+		return usagef("init: want OUTDIR, got %d arguments", c.NArg())
 	}
 	out := c.Args().Get(0)
 	if err := checkEmptyDir(out); err != nil {
@@ -78,6 +79,10 @@ func runInit(c *cli.Context) error {
 	meta := map[string]string{"format": "pt", "bt_init": fmt.Sprintf("preset=%s seed=%d", preset, seed)}
 	if err := writeInitDir(out, files, tensors, meta); err != nil {
 		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c, map[string]any{"dir": out, "preset": preset, "seed": seed, "parameters": count,
+			"tensors": len(tensors), "image_size": cfg.Vision.ImageSize, "tokenizer": tokNote})
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s: preset %s, seed %d, %d parameters in %d tensors (backbone, itm, mlm), images %d px\n%s\n",
 		out, preset, seed, count, len(tensors), cfg.Vision.ImageSize, tokNote)

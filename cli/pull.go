@@ -24,6 +24,7 @@ func init() {
 			"Prints the model directory, which --model accepts, as does the id itself.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bars"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON summary instead of text"},
 		},
 		Action: runPull,
 	})
@@ -31,25 +32,37 @@ func init() {
 
 func runPull(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return fmt.Errorf("pull: want one model id ORG/NAME[@REVISION], got %d arguments (flags go before it)", c.NArg())
+		return usagef("pull: want one model id ORG/NAME[@REVISION], got %d arguments", c.NArg())
 	}
 	id, err := hub.ParseModelID(c.Args().First())
 	if err != nil {
-		return fmt.Errorf("pull: %w", err)
+		return &UsageError{Err: fmt.Errorf("pull: %w", err)}
 	}
 	cl := hubClient(c, c.Bool("quiet"))
 	m, err := cl.Pull(c.Context, id)
 	if err != nil {
 		return fmt.Errorf("pull: %w", err)
 	}
-	w := c.App.Writer
-	fmt.Fprintf(w, "%s at commit %s\n", id, m.Commit)
+	type pulledFile struct {
+		Name string `json:"name"`
+		Size int64  `json:"size"`
+	}
+	files := []pulledFile{}
 	for _, f := range m.Files {
 		st, err := os.Stat(filepath.Join(cl.SnapshotDir(m.Repo, m.Commit), filepath.FromSlash(f)))
 		if err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}
-		fmt.Fprintf(w, "%12d  %s\n", st.Size(), f)
+		files = append(files, pulledFile{f, st.Size()})
+	}
+	if c.Bool("json") {
+		return printJSON(c, map[string]any{"repo": m.Repo, "revision": id.Revision, "commit": m.Commit, "files": files,
+			"converted": m.Converted, "weights": m.Weights, "dir": m.Dir})
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "%s at commit %s\n", id, m.Commit)
+	for _, f := range files {
+		fmt.Fprintf(w, "%12d  %s\n", f.Size, f.Name)
 	}
 	if m.Converted {
 		fmt.Fprintf(w, "converted to %s\n", m.Weights)
