@@ -1,14 +1,12 @@
 package model
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/procstat"
 	"github.com/bridgetower-go/bt/model/safetensors"
 )
 
@@ -68,23 +67,6 @@ func TestWriteBenchmarkModel(t *testing.T) {
 	}
 }
 
-// procStatusKB reads a "Vm..." field of /proc/self/status in kB (0 where unavailable).
-func procStatusKB(field string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return 0
-}
-
 // benchState is the loaded base model, shared by the benchmark's repeated invocations.
 var benchState struct {
 	once      sync.Once
@@ -117,7 +99,7 @@ func BenchmarkBaseForward(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	hwm := float64(procStatusKB("VmHWM")) / 1024
+	hwm := float64(procstat.KB("VmHWM")) / 1024
 	b.ReportMetric(s.loadS, "load-s")
 	b.ReportMetric(s.fileMB, "checkpoint-MB")
 	b.ReportMetric(s.hwmLoadMB, "peakRSS-after-load-MB")
@@ -167,7 +149,7 @@ func loadBenchModel() error {
 		return err
 	}
 	s.loadS = time.Since(start).Seconds()
-	s.hwmLoadMB = float64(procStatusKB("VmHWM")) / 1024
+	s.hwmLoadMB = float64(procstat.KB("VmHWM")) / 1024
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	ids := make([]int64, 40)

@@ -1,18 +1,17 @@
 package train
 
 import (
-	"bufio"
 	"context"
 	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
+	"github.com/bridgetower-go/bt/internal/procstat"
 	"github.com/bridgetower-go/bt/model"
 )
 
@@ -84,7 +83,7 @@ func benchStep(b *testing.B, mcfg *model.Config, w *model.Weights, data Batches)
 	runtime.GC()
 	debug.FreeOSMemory()
 	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset VmHWM (Linux >= 4.0)
-	rssLoaded := procKB("VmRSS")
+	rssLoaded := procstat.KB("VmRSS")
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -114,22 +113,5 @@ func benchStep(b *testing.B, mcfg *model.Config, w *model.Weights, data Batches)
 	b.ReportMetric(float64(planned)/(1<<20), "planned-MB")
 	b.ReportMetric(float64(state)/(1<<20), "state-MB")
 	b.ReportMetric(float64(rssLoaded)/1024, "rss-loaded-MB")
-	b.ReportMetric(float64(procKB("VmHWM"))/1024, "peakRSS-steps-MB")
-}
-
-// procKB reads a field of /proc/self/status in kB (0 where unavailable).
-func procKB(field string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return 0
+	b.ReportMetric(float64(procstat.KB("VmHWM"))/1024, "peakRSS-steps-MB")
 }
