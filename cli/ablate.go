@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -12,26 +10,33 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/model"
 	"github.com/bridgetower-go/bt/train/ablate"
 )
+
+// This file: bt ablate (flags, --list, one cell, the report); ablate_jobs.go runs the cells as
+// child processes, N at once.
 
 func init() {
 	register(&cli.Command{
 		Name:  "ablate",
 		Usage: "bridge-layer ablations: train every variant × seed of a grid, resumable, and tabulate them",
-		ArgsUsage: "--grid FILE --task vqa --train FILE --val FILE --seeds N --out DIR [--list | --cell I]\n" +
+		ArgsUsage: "--grid FILE [--task vqa|retrieval|classify] --train FILE --val FILE --seeds N --out DIR [--jobs N | --list | --cell I]\n" +
 			"   bt ablate report DIR",
 		Description: "Runs every cell (variant × seed) of the grid that has not finished, each in its own process\n" +
-			"(so that its peak memory is its own), writing OUT/cells/<variant>-s<seed>/; a killed cell restarts\n" +
-			"from its last checkpoint. Then writes OUT/results.jsonl, OUT/table.md (mean ± std over seeds per\n" +
-			"metric, parameters added, step time, peak memory) and OUT/plot.png.\n" +
+			"(so that its peak memory is its own), --jobs at once (each with GOMAXPROCS = cores / jobs unless\n" +
+			"GOMAXPROCS is set), writing OUT/cells/<variant>-s<seed>/; a killed cell restarts from its last\n" +
+			"checkpoint. Then writes OUT/results.jsonl, OUT/table.md (mean ± std over seeds of the task's\n" +
+			"metrics, parameters added, step time, peak memory) and OUT/plot.png.\n" +
+			"The grid carries the fine-tuning recipe (its \"train\" keys are bt fine-tune's flags) and the\n" +
+			"starting model: a model directory (\"model\") or a preset's random weights (\"preset\").\n" +
 			"On a cluster: --list prints the cells; --cell I runs exactly one (I defaults to SLURM_ARRAY_TASK_ID\n" +
 			"or JOB_COMPLETION_INDEX), into the shared OUT without touching other cells; 'bt ablate report OUT'\n" +
-			"merges them. See train/ablate/examples for a Slurm job array and a Kubernetes Indexed Job.",
+			"merges them. See train/ablate/README.md and train/ablate/examples.",
 		Flags: []cli.Flag{
-			&cli.PathFlag{Name: "grid", Usage: "grid file (JSON: model, train settings, variants; see train/ablate)"},
-			&cli.StringFlag{Name: "task", Value: "vqa", Usage: "fine-tuning task (vqa)"},
+			&cli.PathFlag{Name: "grid", Usage: "grid file (JSON: model or preset, train settings, variants; see train/ablate)"},
+			&cli.StringFlag{Name: "task", Usage: "vqa, retrieval or classify (default: the grid's task, else vqa)"},
 			&cli.PathFlag{Name: "train", Usage: "training split (JSON lines)"},
 			&cli.PathFlag{Name: "val", Usage: "validation split (JSON lines)"},
 			&cli.IntFlag{Name: "seeds", Usage: "seeds 1..N per variant (overrides the grid's seeds)"},
@@ -39,7 +44,8 @@ func init() {
 			&cli.PathFlag{Name: "model", Usage: "starting model directory (overrides the grid's model)"},
 			&cli.BoolFlag{Name: "list", Usage: "print the cells (index, name, variant, seed, status) and exit"},
 			&cli.StringFlag{Name: "cell", Usage: "run only cell I (default: $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX when set)"},
-			&cli.BoolFlag{Name: "in-process", Usage: "run the cells in this process instead of one child process each (peak memory is then the process's)"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 1, Usage: "cells run at once, each a process with GOMAXPROCS = cores / jobs"},
+			&cli.BoolFlag{Name: "in-process", Usage: "run the cells one after the other in this process instead of one child process each (peak memory is then the process's)"},
 			deviceFlag(),
 		},
 		Action: runAblate,
@@ -47,7 +53,7 @@ func init() {
 			Name:      "report",
 			Usage:     "merge the finished cells of DIR into results.jsonl, table.md and plot.png",
 			ArgsUsage: "DIR",
-			Flags:     []cli.Flag{&cli.StringFlag{Name: "metric", Usage: "headline metric (default: the grid's, else the first)"}},
+			Flags:     []cli.Flag{&cli.StringFlag{Name: "metric", Usage: "headline metric (default: the grid's, else the task's first)"}},
 			Action:    runAblateReport,
 		}},
 	})
@@ -66,18 +72,66 @@ func runAblateReport(c *cli.Context) error {
 	return nil
 }
 
-func runAblate(c *cli.Context) error {
+// ablateSetup is a checked bt ablate invocation.
+type ablateSetup struct {
+	grid     *ablate.Grid
+	task     string // resolved: --task, else the grid's, else vqa
+	modelDir string // resolved starting model directory ("" for a preset grid)
+	out      string
+}
+
+func checkAblate(c *cli.Context) (*ablateSetup, error) {
 	if c.NArg() > 0 {
-		return usagef("ablate: unexpected argument %q (did you mean 'bt ablate report DIR'?)", c.Args().Get(0))
+		return nil, usagef("ablate: unexpected argument %q (did you mean 'bt ablate report DIR'?)", c.Args().Get(0))
 	}
 	if c.Path("grid") == "" {
-		return usagef("ablate: --grid FILE is required")
+		return nil, usagef("ablate: --grid FILE is required")
 	}
 	g, err := ablate.LoadGrid(c.Path("grid"), c.Int("seeds"))
 	if err != nil {
+		return nil, err
+	}
+	s := &ablateSetup{grid: g, out: c.Path("out"), task: c.String("task")}
+	switch {
+	case s.task == "":
+		s.task = g.Task
+		if s.task == "" {
+			s.task = "vqa"
+		}
+	case g.Task != "" && g.Task != s.task:
+		return nil, usagef("ablate: --task %s, but the grid's task is %s", s.task, g.Task)
+	}
+	if _, err := ablate.ParseTask(s.task); err != nil {
+		return nil, usagef("%v", err)
+	}
+	g.Task = s.task
+	if c.Int("jobs") < 1 {
+		return nil, usagef("ablate: --jobs %d must be at least 1", c.Int("jobs"))
+	}
+	if c.Bool("in-process") && c.Int("jobs") > 1 {
+		return nil, usagef("ablate: --in-process runs one cell at a time; drop --jobs or --in-process")
+	}
+	if s.modelDir = c.Path("model"); s.modelDir == "" && g.Model != "" {
+		s.modelDir = g.Model
+		if !filepath.IsAbs(s.modelDir) {
+			s.modelDir = filepath.Join(filepath.Dir(c.Path("grid")), s.modelDir) // relative to the grid file
+		}
+	}
+	if s.modelDir != "" && g.Preset != nil {
+		return nil, usagef("ablate: the grid starts from a preset; --model gives a model directory instead: use one")
+	}
+	if s.modelDir == "" && g.Preset == nil {
+		return nil, usagef("ablate: no starting model: give \"model\" or \"preset\" in the grid, or --model DIR")
+	}
+	return s, nil
+}
+
+func runAblate(c *cli.Context) error {
+	s, err := checkAblate(c)
+	if err != nil {
 		return err
 	}
-	out := c.Path("out")
+	g, out := s.grid, s.out
 	cells := g.Cells()
 	if c.Bool("list") {
 		for _, cell := range cells {
@@ -94,35 +148,15 @@ func runAblate(c *cli.Context) error {
 			return usagef("ablate: --%s is required", f)
 		}
 	}
-	if c.String("task") != "vqa" {
-		return usagef("ablate: --task %s: only vqa is supported", c.String("task"))
-	}
-	modelDir := c.Path("model")
-	if modelDir == "" {
-		modelDir = g.Model
-		if modelDir != "" && !filepath.IsAbs(modelDir) {
-			modelDir = filepath.Join(filepath.Dir(c.Path("grid")), modelDir) // relative to the grid file
-		}
-	}
-	if modelDir == "" {
-		return usagef("ablate: no starting model: give \"model\" in the grid or --model DIR")
-	}
-	base, err := model.LoadConfig(filepath.Join(modelDir, "config.json"))
-	if err != nil {
-		return err
-	}
-	settings, err := ablate.ParseSettings(g.Train)
-	if err != nil {
-		return err
-	}
+	task, _ := ablate.ParseTask(s.task)
 	backend, err := openDevice(c, "ablate")
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r := &ablate.Runner{Grid: g, Base: base, Out: out, Log: c.App.ErrWriter,
-		Trainer: &ablate.VQATrainer{ModelDir: modelDir, Train: c.Path("train"), Val: c.Path("val"), Settings: settings, Backend: backend}}
+	r := &ablate.Runner{Grid: g, ModelDir: s.modelDir, MakePreset: makePreset, Out: out, Log: c.App.ErrWriter,
+		Trainer: &ablate.TaskTrainer{Task: task, Train: c.Path("train"), Val: c.Path("val"), Backend: backend, Log: c.App.ErrWriter}}
 
 	cellArg, fromEnv := c.String("cell"), false
 	if cellArg == "" {
@@ -149,24 +183,8 @@ func runAblate(c *cli.Context) error {
 	if c.Bool("in-process") {
 		return r.RunAll(ctx)
 	}
-	// One child process per unfinished cell, in order: each cell's peak memory is its own.
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("ablate: %w", err)
-	}
-	for _, cell := range cells {
-		if r.Done(cell) {
-			fmt.Fprintf(c.App.ErrWriter, "cell %d %s: done, skipped\n", cell.Index, cell.Name())
-			continue
-		}
-		args := []string{"ablate", "--grid", c.Path("grid"), "--task", c.String("task"), "--train", c.Path("train"), "--val", c.Path("val"),
-			"--out", out, "--model", modelDir, "--device", c.String("device"), "--cell", strconv.Itoa(cell.Index)}
-		if n := c.Int("seeds"); n > 0 {
-			args = append(args, "--seeds", strconv.Itoa(n))
-		}
-		if err := runChild(ctx, self, args, c); err != nil {
-			return fmt.Errorf("ablate: cell %d %s: %w", cell.Index, cell.Name(), err)
-		}
+	if err := runCellProcesses(ctx, c, s, r); err != nil {
+		return err
 	}
 	sums, err := ablate.WriteReport(out, g.Metric)
 	if err != nil {
@@ -176,15 +194,20 @@ func runAblate(c *cli.Context) error {
 	return nil
 }
 
-// runChildCommand builds the child process of a cell (a variable so that tests can run the
-// cli through their own binary).
-var runChildCommand = func(ctx context.Context, self string, args []string) *exec.Cmd {
-	return exec.CommandContext(ctx, self, args...)
-}
-
-func runChild(ctx context.Context, self string, args []string, c *cli.Context) error {
-	cmd := runChildCommand(ctx, self, args)
-	cmd.Stdout, cmd.Stderr = c.App.ErrWriter, c.App.ErrWriter
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // the trainer saves and stops
-	return cmd.Run()
+// makePreset writes a preset's model directory as bt init does, with the grid's patch and
+// image sizes (ablate.MakePresetFunc).
+func makePreset(p ablate.Preset, seed uint64, dir string) error {
+	_, files, w, _, err := presetModel(p.Name, seed, "", dir, func(cfg *model.Config) error {
+		cfg.Vision.PatchSize, cfg.Vision.ImageSize = p.PatchSize, p.ImageSize
+		return cfg.Validate()
+	})
+	if err != nil {
+		return err
+	}
+	tensors := map[string]*graph.Tensor{}
+	for _, n := range w.Names() {
+		tensors[n] = w.Tensor(n)
+	}
+	meta := map[string]string{"format": "pt", "bt_init": fmt.Sprintf("preset=%s seed=%d patch_size=%d image_size=%d", p.Name, seed, p.PatchSize, p.ImageSize)}
+	return writeInitDir(dir, files, tensors, meta)
 }

@@ -3,12 +3,10 @@ package ablate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
-	"strings"
+	"sort"
 
 	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/model"
@@ -18,76 +16,62 @@ import (
 	"github.com/bridgetower-go/bt/train/data"
 )
 
-// Settings are a grid's "train" object: the fine-tuning of every cell.
-type Settings struct {
-	Steps           int     `json:"steps"`            // optimizer steps (default 200)
-	BatchSize       int     `json:"batch_size"`       // default 16
-	TextLen         int     `json:"text_len"`         // tokens per text (default 16)
-	LR              float64 `json:"lr"`               // base AdamW learning rate (default 1e-4)
-	WeightDecay     float64 `json:"weight_decay"`     // default 0.01
-	Warmup          int     `json:"warmup"`           // linear warm-up steps (default steps/10)
-	Clip            float64 `json:"clip"`             // global gradient-norm clipping (0: none)
-	CheckpointEvery int     `json:"checkpoint_every"` // default steps/4 (a killed cell loses at most that)
-	MinCount        int     `json:"min_count"`        // VQA answers kept (major answer of ≥ N training questions; default 1)
-	DType           string  `json:"dtype"`            // "f32" (default) or "f64"
+// This file: a cell's fine-tuning with package train, for any task the trainer supports (VQA,
+// retrieval, classification), evaluated with train.Evaluate as bt fine-tune does.
+
+// ParseTask reads a task name as bt fine-tune does: vqa, retrieval, classify (or classification).
+func ParseTask(name string) (data.Task, error) {
+	switch name {
+	case "vqa":
+		return data.TaskVQA, nil
+	case "retrieval":
+		return data.TaskRetrieval, nil
+	case "classify", "classification":
+		return data.TaskClassification, nil
+	}
+	return "", fmt.Errorf("ablate: task %q: want vqa, retrieval or classify", name)
 }
 
-func (s *Settings) defaults() {
-	if s.Steps <= 0 {
-		s.Steps = 200
+// TaskMetrics are the metric columns of a task's table, the headline first: VQA score; ITM
+// accuracy and recall@1/5/10 both ways (ir: text → image, tr: image → text); accuracy. Each
+// is followed by val_loss (the head's loss on --val) and train_loss (mean of the last tenth of
+// the steps). results.jsonl keeps every metric of the evaluation (e.g. vqa_score.<type>).
+func TaskMetrics(task data.Task) []string {
+	var m []string
+	switch task {
+	case data.TaskVQA:
+		m = []string{"vqa_score", "accuracy"}
+	case data.TaskRetrieval:
+		m = []string{"itm_accuracy", "ir_r1", "ir_r5", "ir_r10", "tr_r1", "tr_r5", "tr_r10"}
+	case data.TaskClassification:
+		m = []string{"accuracy"}
+	default:
+		return nil
 	}
-	if s.BatchSize <= 0 {
-		s.BatchSize = 16
-	}
-	if s.TextLen <= 0 {
-		s.TextLen = 16
-	}
-	if s.LR == 0 {
-		s.LR = 1e-4
-	}
-	if s.WeightDecay == 0 {
-		s.WeightDecay = 0.01
-	}
-	if s.Warmup == 0 {
-		s.Warmup = s.Steps / 10
-	}
-	if s.CheckpointEvery == 0 {
-		s.CheckpointEvery = max(1, s.Steps/4)
-	}
-	if s.MinCount <= 0 {
-		s.MinCount = 1
-	}
-	if s.DType == "" {
-		s.DType = "f32"
-	}
+	return append(m, "val_loss", "train_loss")
 }
 
-// VQATrainer trains a cell on a VQA split with package train from a model directory (config.json,
-// weights, tokenizer and preprocessor_config.json, e.g. from bt init): the variant starts from
-// the directory's weights (model.LoadForTask: shared parts loaded, new parameters by their
-// variant's rule, the VQA head drawn), and is evaluated on the validation split at the end:
-// vqa_score (mean VQA score of the arg-max answer) and val_loss (the VQA loss), plus
-// train_loss (mean loss of the last tenth of the steps run by this process).
-type VQATrainer struct {
-	ModelDir   string
+// CellJob is what a CellTrainer gets for one cell.
+type CellJob struct {
+	Cell     Cell
+	Config   *model.Config // the starting model's config with the variant's keys set
+	Settings Settings      // the grid's train settings with the variant's over them
+	Start    string        // the starting model directory (config, weights, tokenizer, preprocessor config)
+	Dir      string        // the cell's own directory: checkpoints go there; a checkpoint there is resumed
+}
+
+// TaskTrainer trains a cell on a task's splits with package train, as bt fine-tune does: the
+// variant starts from the start directory's weights (model.LoadForTask: shared parts loaded, new
+// parameters by their variant's rule, the task's head drawn with the cell's seed), AdamW with
+// the settings' learning-rate multipliers, warm-up and clipping, the val split evaluated every
+// EvalEvery steps and at the end (metrics.jsonl, curves.png in the cell directory). The final
+// evaluation's metrics are the cell's, loss renamed val_loss, plus train_loss.
+type TaskTrainer struct {
+	Task       data.Task
 	Train, Val string
-	Settings   Settings
 	Backend    graph.Backend
 	Progress   io.Writer // the trainer's progress line (nil: none)
-}
-
-// ParseSettings reads a grid's "train" object (unknown fields are an error).
-func ParseSettings(raw json.RawMessage) (Settings, error) {
-	var s Settings
-	if len(raw) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(raw)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return s, fmt.Errorf("ablate: grid train settings: %v", err)
-		}
-	}
-	s.defaults()
-	return s, nil
+	Log        io.Writer // one line per evaluation (nil: none)
 }
 
 // hasCheckpoint reports whether a cell directory holds a trainer checkpoint.
@@ -96,32 +80,63 @@ func hasCheckpoint(dir string) bool {
 	return len(m) > 0
 }
 
+// taskVocab is the output vocabulary of the task: VQA answers (major answer of ≥ minCount
+// training questions), classification labels, none for retrieval (the ITM head's no/yes).
+func taskVocab(ds *data.Dataset, minCount int) (*data.Vocab, error) {
+	if ds.Task == data.TaskVQA {
+		return data.BuildAnswerVocab(ds, minCount)
+	}
+	return train.TaskVocab(ds)
+}
+
+// tools loads the tokenizer and image preprocessing of a model directory and checks that the
+// images it makes are the model's.
+func tools(dir string, cfg *model.Config) (*tokenizer.Tokenizer, imageproc.Config, error) {
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		return nil, imageproc.Config{}, fmt.Errorf("ablate: tokenizer: %w", err)
+	}
+	img, err := imageproc.LoadConfig(dir)
+	if err != nil {
+		return nil, imageproc.Config{}, fmt.Errorf("ablate: image processor: %w", err)
+	}
+	if h, w := img.CropSize(); !img.DoCenterCrop || h != cfg.Vision.ImageSize || w != cfg.Vision.ImageSize {
+		return nil, imageproc.Config{}, fmt.Errorf("ablate: %s gives %d×%d images but the model takes %d×%d", filepath.Join(dir, imageproc.PreprocessorConfigFile), h, w, cfg.Vision.ImageSize, cfg.Vision.ImageSize)
+	}
+	return tok, img, nil
+}
+
 // TrainCell implements CellTrainer.
-func (v *VQATrainer) TrainCell(ctx context.Context, cell Cell, cfg *model.Config, dir string) (Outcome, error) {
-	s := v.Settings
+func (v *TaskTrainer) TrainCell(ctx context.Context, job CellJob) (Outcome, error) {
+	s, cfg, dir := job.Settings, job.Config, job.Dir
 	s.defaults()
-	trainDS, err := data.ReadJSONL(v.Train, data.TaskVQA, data.ReadOptions{})
+	trainDS, err := data.ReadJSONL(v.Train, v.Task, data.ReadOptions{})
 	if err != nil {
 		return Outcome{}, err
 	}
-	valDS, err := data.ReadJSONL(v.Val, data.TaskVQA, data.ReadOptions{})
+	valDS, err := data.ReadJSONL(v.Val, v.Task, data.ReadOptions{})
 	if err != nil {
 		return Outcome{}, err
 	}
-	vocab, err := data.BuildAnswerVocab(trainDS, s.MinCount)
+	vocab, err := taskVocab(trainDS, s.MinCount)
 	if err != nil {
 		return Outcome{}, err
 	}
-	tok, err := tokenizer.Load(v.ModelDir)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("ablate: tokenizer: %w", err)
+	if err := valDS.CheckLabels(vocab, false); err != nil {
+		return Outcome{}, err
 	}
-	img, err := imageproc.LoadConfig(v.ModelDir)
+	tok, img, err := tools(job.Start, cfg)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("ablate: image processor: %w", err)
+		return Outcome{}, err
 	}
-	cfg.ID2Label, cfg.Label2ID = vocab.ID2Label(), nil
-	ext, err := cfg.Extensions()
+	textLen := s.TextLen
+	if textLen == 0 {
+		if textLen, err = train.TextLen(tok, cfg.Text.MaxPositionEmbeddings-2, trainDS, valDS); err != nil {
+			return Outcome{}, err
+		}
+	}
+	train.SetLabels(cfg, vocab)
+	head, err := train.TaskHead(v.Task)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -132,131 +147,153 @@ func (v *VQATrainer) TrainCell(ctx context.Context, cell Cell, cfg *model.Config
 			return Outcome{}, err
 		}
 		out.Resumed = true
-	} else {
-		w, err := model.OpenWeights(v.ModelDir)
-		if err != nil {
-			return Outcome{}, err
-		}
-		defer w.Close()
-		heads := []model.Head{model.HeadVQA}
-		start, rep, err := model.LoadForTask(cfg, w, heads, cell.Seed)
-		if err != nil {
-			return Outcome{}, err
-		}
-		for _, e := range rep.Initialized {
-			out.NewParams = append(out.NewParams, e.Name)
-		}
-		if start, err = completeBackbone(cfg, start, w, cell.Seed); err != nil {
-			return Outcome{}, err
-		}
-		if err := writeFileAtomic(filepath.Join(dir, "load_report.txt"), []byte(rep.String())); err != nil {
-			return Outcome{}, err
-		}
-		answers, _ := json.Marshal(vocab.Labels)
-		tc := train.Config{DType: s.DType, Heads: heads, Steps: s.Steps, Warmup: s.Warmup, BatchSize: s.BatchSize, Clip: s.Clip,
-			AdamW: train.AdamW{LR: s.LR, WeightDecay: s.WeightDecay}, CheckpointEvery: s.CheckpointEvery, Keep: 1,
-			FreezeText: ext.FrozenText, FreezeVision: ext.FrozenVision, Seed: cell.Seed, OutDir: dir}
-		if t, err = train.New(v.Backend, cfg, start, tc, map[string][]byte{data.AnswersFile: answers}); err != nil {
-			return Outcome{}, err
-		}
+	} else if t, out.NewParams, err = v.newTrainer(job, head, vocab); err != nil {
+		return Outcome{}, err
 	}
 	t.Progress = v.Progress
 	float := graph.F32
 	if s.DType == "f64" {
 		float = graph.F64
 	}
-	loader, err := data.NewLoader(trainDS, tok, img, data.LoaderOptions{BatchSize: s.BatchSize, TextLen: s.TextLen, Shuffle: true,
-		Seed: cell.Seed, Repeat: true, Labels: vocab, FloatDType: float, ImageSize: cfg.Vision.ImageSize})
+	lopt := data.LoaderOptions{BatchSize: s.BatchSize, TextLen: textLen, Shuffle: true, Seed: job.Cell.Seed, Repeat: true,
+		Workers: s.Workers, Labels: vocab, FloatDType: float, ImageSize: cfg.Vision.ImageSize}
+	if v.Task == data.TaskRetrieval {
+		lopt.ITMNegatives = 0.5
+	}
+	loader, err := data.NewLoader(trainDS, tok, img, lopt)
 	if err != nil {
 		return Outcome{}, err
 	}
 	defer loader.Close()
+	eopt := train.EvalOptions{BatchSize: s.EvalBatchSize, TextLen: textLen, Workers: s.Workers, Labels: vocab, DType: float,
+		RecallTexts: s.RecallTexts, Seed: job.Cell.Seed}
+	t.Eval = func(ctx context.Context, t *train.Trainer) (map[string]float64, error) {
+		w, err := t.Weights()
+		if err != nil {
+			return nil, err
+		}
+		res, err := train.Evaluate(ctx, v.Backend, t.ModelConfig(), w, valDS, tok, img, eopt)
+		if err != nil {
+			return nil, err
+		}
+		if v.Log != nil {
+			fmt.Fprintf(v.Log, "cell %d %s: step %d/%d: val %s\n", job.Cell.Index, job.Cell.Name(), t.StepCount(), s.Steps, evalSummary(res.Metrics, TaskMetrics(v.Task)))
+		}
+		return res.Metrics, nil
+	}
 	sum, err := t.Run(ctx, loader)
 	if err != nil {
 		return Outcome{}, err
 	}
 	out.Steps = sum.Steps
-	var secs, losses []float64
-	for _, r := range t.History() {
-		if r.Kind == "step" && !r.Skipped {
-			secs = append(secs, r.Seconds)
-			losses = append(losses, r.Loss)
-		}
+	out.Metrics, out.StepTime = finalMetrics(t.History())
+	if out.Metrics == nil {
+		return Outcome{}, fmt.Errorf("ablate: cell %s: the run recorded no evaluation", job.Cell.Name())
 	}
-	out.StepTime = NewStat(secs).Mean
-	out.Metrics = map[string]float64{}
-	if n := len(losses); n > 0 {
-		out.Metrics["train_loss"] = NewStat(losses[n-max(1, n/10):]).Mean
-	}
-	weights, err := t.Weights()
-	if err != nil {
-		return Outcome{}, err
-	}
-	score, loss, err := evalVQA(ctx, v.Backend, t.ModelConfig(), weights, valDS, tok, img, vocab, s, float)
-	if err != nil {
-		return Outcome{}, err
-	}
-	out.Metrics["vqa_score"], out.Metrics["val_loss"] = score, loss
 	return out, nil
 }
 
-// evalVQA runs the VQA head over a split: the mean VQA score of the arg-max answer and the mean
-// VQA loss over the real rows (padding rows masked).
-func evalVQA(ctx context.Context, backend graph.Backend, cfg *model.Config, w *model.Weights, ds *data.Dataset, tok *tokenizer.Tokenizer,
-	img imageproc.Config, vocab *data.Vocab, s Settings, float graph.DType) (score, loss float64, err error) {
-	loader, err := data.NewLoader(ds, tok, img, data.LoaderOptions{BatchSize: s.BatchSize, TextLen: s.TextLen, Labels: vocab,
-		FloatDType: float, ImageSize: cfg.Vision.ImageSize, SkipBad: true})
+// newTrainer starts a cell's run from its start directory: the task's weights by
+// model.LoadForTask (its load report written to load_report.txt), the trainer configured
+// by the settings. It returns the names of the parameters the start lacked.
+func (v *TaskTrainer) newTrainer(job CellJob, head model.Head, vocab *data.Vocab) (*train.Trainer, []string, error) {
+	s, cfg := job.Settings, job.Config
+	w, err := model.OpenWeights(job.Start)
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	defer loader.Close()
-	dt, _ := graph.ParseDType(s.DType)
-	heads := []model.Head{model.HeadVQA}
-	m, err := model.Build(cfg, model.BuildOptions{DType: dt, Batch: s.BatchSize, TextLen: s.TextLen, Heads: heads, Losses: heads, RowMask: true})
+	defer w.Close()
+	heads := []model.Head{head}
+	start, rep, err := model.LoadForTask(cfg, w, heads, job.Cell.Seed)
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	bound, err := m.Bind(w)
+	var newParams []string
+	for _, e := range rep.Initialized {
+		newParams = append(newParams, e.Name)
+	}
+	if start, err = completeBackbone(cfg, start, w, job.Cell.Seed); err != nil {
+		return nil, nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(job.Dir, "load_report.txt"), []byte(rep.String())); err != nil {
+		return nil, nil, err
+	}
+	ext, err := cfg.Extensions()
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	r, err := m.Compile(backend, bound, "vqa.logits", "vqa.loss")
+	files := map[string][]byte{}
+	if vocab != nil {
+		b, _ := json.MarshalIndent(map[string][]string{"labels": vocab.Labels}, "", " ")
+		files[data.AnswersFile] = append(b, '\n')
+	}
+	tc := train.Config{DType: s.DType, Heads: heads, Steps: s.Steps, Warmup: s.WarmupSteps(), BatchSize: s.BatchSize,
+		Accumulate: s.GradAccum, Clip: *s.Clip, Dropout: s.Dropout, RowMask: true,
+		AdamW:     train.AdamW{LR: s.LR, WeightDecay: *s.WeightDecay, LRMultCrossModal: s.LRMultCross, LRMultHead: s.LRMultHead},
+		EvalEvery: s.EvalEvery, CheckpointEvery: s.CheckpointEvery, Keep: 1,
+		FreezeText: ext.FrozenText, FreezeVision: ext.FrozenVision, Seed: job.Cell.Seed, OutDir: job.Dir}
+	t, err := train.New(v.Backend, cfg, start, tc, files)
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	var scoreSum, lossSum float64
-	var rows int
-	for {
-		b, err := loader.NextBatch(ctx)
-		if errors.Is(err, io.EOF) {
-			break
+	return t, newParams, nil
+}
+
+// finalMetrics are the metrics of the last evaluation in a run's history (loss renamed
+// val_loss; n, recall_texts and itm_positive_share, which describe the split, dropped) with
+// train_loss, the mean loss of the last tenth of the steps, and the mean step time in seconds.
+func finalMetrics(h []train.Record) (map[string]float64, float64) {
+	var secs, losses []float64
+	var last map[string]float64
+	for _, r := range h {
+		switch {
+		case r.Kind == "step" && !r.Skipped:
+			secs = append(secs, r.Seconds)
+			losses = append(losses, r.Loss)
+		case r.Kind == "eval":
+			last = r.Metrics
 		}
-		if err != nil {
-			return 0, 0, err
+	}
+	if last == nil {
+		return nil, 0
+	}
+	m := map[string]float64{}
+	for k, x := range last {
+		switch k {
+		case "n", "recall_texts", "itm_positive_share":
+		case "loss":
+			m["val_loss"] = x
+		default:
+			m[k] = x
 		}
-		if b.Rows == 0 {
-			continue
+	}
+	if n := len(losses); n > 0 {
+		m["train_loss"] = NewStat(losses[n-max(1, n/10):]).Mean
+	}
+	return m, NewStat(secs).Mean
+}
+
+// evalSummary formats the named metrics that m has, in order.
+func evalSummary(m map[string]float64, names []string) string {
+	if names == nil {
+		for k := range m {
+			names = append(names, k)
 		}
-		res, err := r.Run(ctx, b.Inputs)
-		if err != nil {
-			return 0, 0, err
+		sort.Strings(names)
+	}
+	out := ""
+	for _, k := range names {
+		if k == "val_loss" {
+			k = "loss"
 		}
-		scores, err := data.VQARowScores(res["vqa.logits"], b.Inputs[model.InputVQATargets], b.Inputs[model.InputRowMask])
-		if err != nil {
-			return 0, 0, err
-		}
-		for _, x := range scores {
-			if !math.IsNaN(x) {
-				scoreSum += x
+		if x, ok := m[k]; ok {
+			if out != "" {
+				out += ", "
 			}
+			out += fmt.Sprintf("%s %.4f", k, x)
 		}
-		lossSum += res["vqa.loss"].Float64s()[0] * float64(b.Rows)
-		rows += b.Rows
 	}
-	if rows == 0 {
-		return 0, 0, fmt.Errorf("ablate: validation split %s gave no rows", ds.Path)
-	}
-	return scoreSum / float64(rows), lossSum / float64(rows), nil
+	return out
 }
 
 // completeBackbone adds the backbone parameters the task graph does not read (the text pooler,

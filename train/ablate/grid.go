@@ -15,22 +15,27 @@ import (
 // Grid is an ablation grid file (JSON):
 //
 //	{
-//	  "model": "path/to/bt-init-dir",            // the starting model (config, weights, tokenizer)
+//	  "model": "path/to/bt-init-dir",            // the starting model (config, weights, tokenizer), or
+//	  "preset": {"name": "tiny", "patch_size": 16}, // random weights of a preset (bt fine-tune --preset)
+//	  "task": "vqa",                             // vqa, retrieval or classify (optional; --task)
 //	  "metric": "vqa_score",                     // headline metric of table and plot (optional)
-//	  "train": {"steps": 300, "batch_size": 16}, // the cell trainer's settings, passed through
+//	  "train": {"steps": 600, "lr": 3e-4},       // fine-tuning settings (Settings: bt fine-tune's flags)
 //	  "seeds": [1, 2, 3],                        // optional; else --seeds N gives 1..N
 //	  "variants": [
 //	    {"link_tower_type": "add"},
 //	    {"name": "linear_add-shared", "link_tower_type": "linear_add",
 //	     "config": {"share_link_tower_layers": true, "bt_bridge_layers": "every_other"}},
-//	    {"link_tower_type": "none", "config": {"num_hidden_layers": 2}}
+//	    {"link_tower_type": "none", "config": {"num_hidden_layers": 2}, "train": {"lr": 1e-4}}
 //	  ]
 //	}
 //
 // A variant's config entries are config.json keys (HF fields or bt_ extensions) set on the
-// starting model's config; link_tower_type is a shorthand for the key of that name.
+// starting model's config; link_tower_type is a shorthand for the key of that name. A variant's
+// "train" keys override the grid's, and its "preset" fields the grid's preset.
 type Grid struct {
-	Model    string          `json:"model"`
+	Model    string          `json:"model,omitempty"`
+	Preset   *Preset         `json:"preset,omitempty"`
+	Task     string          `json:"task,omitempty"`
 	Metric   string          `json:"metric,omitempty"`
 	Train    json.RawMessage `json:"train,omitempty"`
 	Seeds    []uint64        `json:"seeds,omitempty"`
@@ -42,6 +47,8 @@ type Variant struct {
 	Name          string                     `json:"name,omitempty"` // default: link_tower_type
 	LinkTowerType string                     `json:"link_tower_type,omitempty"`
 	Config        map[string]json.RawMessage `json:"config,omitempty"`
+	Train         json.RawMessage            `json:"train,omitempty"`  // settings over the grid's
+	Preset        *Preset                    `json:"preset,omitempty"` // preset fields over the grid's
 }
 
 // Cell is one run: a variant with a seed. Index is its position in Grid.Cells.
@@ -81,6 +88,19 @@ func ParseGrid(data []byte, seeds int) (*Grid, error) {
 		}
 	}
 	var errs []string
+	if g.Task != "" {
+		if _, err := ParseTask(g.Task); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if g.Model != "" && g.Preset != nil {
+		errs = append(errs, "give \"model\" or \"preset\", not both")
+	}
+	if g.Preset != nil {
+		if err := g.Preset.resolve(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
 	if len(g.Seeds) == 0 {
 		errs = append(errs, "no seeds: give \"seeds\" in the grid or --seeds N")
 	}
@@ -107,6 +127,19 @@ func ParseGrid(data []byte, seeds int) (*Grid, error) {
 			errs = append(errs, fmt.Sprintf("variants[%d] name %q is used twice", i, v.Name))
 		}
 		seen[v.Name] = true
+		if v.Preset != nil && g.Preset == nil {
+			errs = append(errs, fmt.Sprintf("variants[%d] has a \"preset\" but the grid has none", i))
+		}
+		if v.Preset != nil && g.Preset != nil {
+			p := g.Preset.over(v.Preset)
+			if err := p.resolve(); err != nil {
+				errs = append(errs, fmt.Sprintf("variants[%d]: %v", i, err))
+			}
+			*v.Preset = p // resolved: the variant's full preset
+		}
+		if _, err := ParseSettings(g.Train, v.Train); err != nil {
+			errs = append(errs, fmt.Sprintf("variants[%d] %s: %v", i, v.Name, strings.TrimPrefix(err.Error(), "ablate: ")))
+		}
 	}
 	dup := map[uint64]bool{}
 	for _, s := range g.Seeds {

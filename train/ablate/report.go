@@ -106,8 +106,9 @@ func Summarise(results []Result) []Summary {
 	return out
 }
 
-// metricNames lists the metrics of the summaries, the headline first.
-func metricNames(sums []Summary, headline string) []string {
+// metricNames lists the metrics of the summaries, the headline first: those of columns that
+// some summary has, in that order, or (columns nil) every metric, sorted.
+func metricNames(sums []Summary, headline string, columns []string) []string {
 	set := map[string]bool{}
 	for _, s := range sums {
 		for k := range s.Metrics {
@@ -115,12 +116,20 @@ func metricNames(sums []Summary, headline string) []string {
 		}
 	}
 	var out []string
-	for k := range set {
-		if k != headline {
-			out = append(out, k)
+	if columns != nil {
+		for _, k := range columns {
+			if set[k] && k != headline {
+				out = append(out, k)
+			}
 		}
+	} else {
+		for k := range set {
+			if k != headline {
+				out = append(out, k)
+			}
+		}
+		sort.Strings(out)
 	}
-	sort.Strings(out)
 	if set[headline] {
 		out = append([]string{headline}, out...)
 	}
@@ -128,9 +137,10 @@ func metricNames(sums []Summary, headline string) []string {
 }
 
 // Table renders the summaries as markdown: per metric mean ± sample std (n seeds) and the
-// spread (max − min) of the headline metric, parameters, step time and peak memory.
-func Table(sums []Summary, headline string, missing []string) string {
-	names := metricNames(sums, headline)
+// spread (max − min) of the headline metric, parameters, step time and peak memory. columns
+// are the metrics shown (TaskMetrics of the grid's task; nil: every metric).
+func Table(sums []Summary, headline string, columns []string, missing []string) string {
+	names := metricNames(sums, headline, columns)
 	if headline == "" && len(names) > 0 {
 		headline = names[0]
 	}
@@ -167,8 +177,10 @@ func Table(sums []Summary, headline string, missing []string) string {
 }
 
 // WriteReport rebuilds results.jsonl, table.md and plot.png of dir from the finished cells
-// (merging cells that separate processes or machines wrote). headline "" takes the grid's
-// metric from dir/grid.json, else the first metric name. It returns the summaries.
+// (merging cells that separate processes or machines wrote). The table's columns are the
+// metrics of the task recorded in dir/grid.json (TaskMetrics; all metrics when it names none);
+// headline "" takes the grid's metric, else the task's first, else the first metric name.
+// It returns the summaries.
 func WriteReport(dir, headline string) ([]Summary, error) {
 	results, err := Collect(dir)
 	if err != nil {
@@ -177,7 +189,7 @@ func WriteReport(dir, headline string) ([]Summary, error) {
 	if len(results) == 0 {
 		return nil, fmt.Errorf("ablate: %s has no finished cells (cells/*/result.json)", dir)
 	}
-	var missing []string
+	var missing, columns []string
 	if data, err := os.ReadFile(filepath.Join(dir, "grid.json")); err == nil {
 		g, err := ParseGrid(data, 0)
 		if err != nil {
@@ -185,6 +197,12 @@ func WriteReport(dir, headline string) ([]Summary, error) {
 		}
 		if headline == "" {
 			headline = g.Metric
+		}
+		if task, err := ParseTask(g.Task); err == nil {
+			columns = TaskMetrics(task)
+			if headline == "" {
+				headline = columns[0]
+			}
 		}
 		done := map[int]bool{}
 		for _, r := range results {
@@ -205,10 +223,10 @@ func WriteReport(dir, headline string) ([]Summary, error) {
 		return nil, err
 	}
 	sums := Summarise(results)
-	if names := metricNames(sums, headline); headline == "" && len(names) > 0 {
+	if names := metricNames(sums, headline, columns); headline == "" && len(names) > 0 {
 		headline = names[0]
 	}
-	md := "# Ablation: " + filepath.Base(filepath.Clean(dir)) + "\n\n" + Table(sums, headline, missing)
+	md := "# Ablation: " + filepath.Base(filepath.Clean(dir)) + "\n\n" + Table(sums, headline, columns, missing)
 	if err := writeFileAtomic(filepath.Join(dir, "table.md"), []byte(md)); err != nil {
 		return nil, err
 	}

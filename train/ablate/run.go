@@ -18,11 +18,11 @@ import (
 	"github.com/bridgetower-go/bt/model"
 )
 
-// CellTrainer trains one cell: the starting model with the variant's config (cfg), seeded by
-// cell.Seed, in dir (the cell's own directory: checkpoints go there, and a run that finds a
+// CellTrainer trains one cell: the starting model with the variant's config, seeded by the
+// cell's seed, in the cell's own directory (checkpoints go there, and a run that finds a
 // checkpoint there resumes from it). It returns what it measured.
 type CellTrainer interface {
-	TrainCell(ctx context.Context, cell Cell, cfg *model.Config, dir string) (Outcome, error)
+	TrainCell(ctx context.Context, job CellJob) (Outcome, error)
 }
 
 // Outcome is what a cell's training measured.
@@ -49,19 +49,24 @@ type Result struct {
 	ParamsAdded   int64              `json:"params_added"`   // BridgeParams minus HF's default (add, shared transform, separate towers)
 	BackboneParam int64              `json:"backbone_params"`
 	NewParams     []string           `json:"new_params,omitempty"`
+	Start         string             `json:"start"`    // the starting model directory
+	Settings      Settings           `json:"settings"` // the fine-tuning settings of the cell
 	Resumed       bool               `json:"resumed,omitempty"`
 	WallS         float64            `json:"wall_s"`
+	Threads       int                `json:"threads"` // GOMAXPROCS of the process that ran the cell
+	Started       time.Time          `json:"started"`
 	Host          string             `json:"host,omitempty"`
 	Finished      time.Time          `json:"finished"`
 }
 
 // Runner runs the cells of a grid into Out.
 type Runner struct {
-	Grid    *Grid
-	Base    *model.Config // the starting model's config
-	Out     string
-	Trainer CellTrainer
-	Log     io.Writer // one line per cell (nil: none)
+	Grid       *Grid
+	ModelDir   string         // the starting model directory of a grid without a preset
+	MakePreset MakePresetFunc // writes a preset's model directory (grids with a preset)
+	Out        string
+	Trainer    CellTrainer
+	Log        io.Writer // one line per cell (nil: none)
 	// PeakRSS returns the process's peak resident set in bytes (nil: PeakRSS of this package).
 	PeakRSS func() int64
 }
@@ -102,22 +107,35 @@ func (r *Runner) RunCell(ctx context.Context, i int) (*Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("ablate: %w", err)
 	}
-	cfg, err := c.Variant.Apply(r.Base)
+	settings, err := r.Grid.CellSettings(c.Variant)
 	if err != nil {
 		return nil, err
 	}
-	res := Result{Cell: i, Variant: c.Variant.Name, LinkTowerType: cfg.LinkTowerType, Seed: c.Seed}
+	start, err := r.StartDir(c)
+	if err != nil {
+		return nil, err
+	}
+	base, err := baseConfig(start)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := c.Variant.Apply(base)
+	if err != nil {
+		return nil, err
+	}
+	res := Result{Cell: i, Variant: c.Variant.Name, LinkTowerType: cfg.LinkTowerType, Seed: c.Seed, Start: start, Settings: settings}
 	if res.BridgeParams, res.ParamsAdded, res.BackboneParam, err = CountParams(cfg); err != nil {
 		return nil, err
 	}
 	r.logf("cell %d %s: training (%s)", i, c.Name(), cfg.LinkTowerType)
-	start := time.Now()
-	out, err := r.Trainer.TrainCell(ctx, c, cfg, dir)
+	began := time.Now()
+	res.Started, res.Threads = began.UTC(), runtime.GOMAXPROCS(0)
+	out, err := r.Trainer.TrainCell(ctx, CellJob{Cell: c, Config: cfg, Settings: settings, Start: start, Dir: dir})
 	if err != nil {
 		return nil, fmt.Errorf("ablate: cell %d %s: %w", i, c.Name(), err)
 	}
 	res.Metrics, res.Steps, res.StepTimeS, res.Resumed, res.NewParams = out.Metrics, out.Steps, out.StepTime, out.Resumed, out.NewParams
-	res.WallS = time.Since(start).Seconds()
+	res.WallS = time.Since(began).Seconds()
 	peak := r.PeakRSS
 	if peak == nil {
 		peak = PeakRSS
@@ -157,7 +175,7 @@ func (r *Runner) writeGrid() error {
 	case err == nil:
 		prev, perr := ParseGrid(old, 0)
 		if perr != nil || !sameCells(prev, r.Grid) {
-			return fmt.Errorf("ablate: %s holds another grid (other variants or seeds); use another --out", path)
+			return fmt.Errorf("ablate: %s holds another grid (other variants, seeds, task, preset or train settings); use another --out", path)
 		}
 		return nil
 	case errors.Is(err, os.ErrNotExist):
@@ -166,7 +184,17 @@ func (r *Runner) writeGrid() error {
 	return fmt.Errorf("ablate: %w", err)
 }
 
+// sameCells reports whether two grids define the same cells: variants, seeds, task, start
+// model and settings (so that a resumed grid does not mix recipes).
 func sameCells(a, b *Grid) bool {
+	head := func(g *Grid) string {
+		s, _ := ParseSettings(g.Train)
+		x, _ := json.Marshal([]any{g.Task, g.Model, g.Preset, s})
+		return string(x)
+	}
+	if head(a) != head(b) {
+		return false
+	}
 	ca, cb := a.Cells(), b.Cells()
 	if len(ca) != len(cb) {
 		return false
