@@ -1,6 +1,6 @@
 // Package ablate runs bridge-layer ablations: a grid of model variants (link_tower_type and the
 // bt_ config switches of package model) × seeds, each cell a fine-tuning run of package train
-// on a dataset of train/data, with tables researchers can trust: every cell's measured result
+// (VQA, retrieval or classification, with bt fine-tune's settings) on a dataset of train/data, with tables researchers can trust: every cell's measured result
 // is kept (results.jsonl), and the report gives mean ± sample std over seeds per metric, the
 // parameters each variant adds, step time and peak memory, as markdown and a PNG plot.
 //
@@ -12,7 +12,8 @@
 //
 // Layout of OUT:
 //
-//	grid.json                      the grid as resolved (variants, seeds), written by the first run
+//	grid.json                      the grid as resolved (variants, seeds, task, recipe), written by the first run
+//	start/<preset>-p<P>-i<S>-s<N>/ a preset's model directory (grids with "preset"), shared by cells
 //	cells/<variant>-s<seed>/       one cell: its trainer's checkpoints and result.json
 //	results.jsonl                  one Result per finished cell, sorted by cell index (Report)
 //	table.md                       the summary table (Report)

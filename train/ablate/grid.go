@@ -33,6 +33,7 @@ import (
 // starting model's config; link_tower_type is a shorthand for the key of that name. A variant's
 // "train" keys override the grid's, and its "preset" fields the grid's preset.
 type Grid struct {
+	Note     string          `json:"note,omitempty"` // free text (what the grid is for), kept in grid.json
 	Model    string          `json:"model,omitempty"`
 	Preset   *Preset         `json:"preset,omitempty"`
 	Task     string          `json:"task,omitempty"`

@@ -134,3 +134,29 @@ func TestTableColumnsFollowTask(t *testing.T) {
 		t.Errorf("columns nil: every metric expected:\n%s", all)
 	}
 }
+
+// The shipped grid for the rerun parses to 6 variants × 3 seeds from the tiny preset with
+// patch 16 and bt fine-tune's recipe: 600 steps of 32, lr 3e-4 with multipliers 1, warm-up
+// 0.03 · 600 = 18 steps.
+func TestExampleShapesGrid(t *testing.T) {
+	g, err := LoadGrid("examples/shapes-6x3.json", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(g.Cells()); n != 18 || len(g.Variants) != 6 || g.Task != "vqa" {
+		t.Fatalf("%d cells, %d variants, task %q", n, len(g.Variants), g.Task)
+	}
+	p, ok := g.CellPreset(g.Variants[0])
+	if !ok || p != (Preset{Name: "tiny", PatchSize: 16, ImageSize: 64}) {
+		t.Errorf("preset %+v", p)
+	}
+	for _, v := range g.Variants {
+		s, err := g.CellSettings(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Steps != 600 || s.BatchSize != 32 || s.LR != 3e-4 || s.LRMultCross != 1 || s.LRMultHead != 1 || s.WarmupSteps() != 18 {
+			t.Errorf("%s: %+v", v.Name, s)
+		}
+	}
+}
