@@ -70,7 +70,8 @@ func runCellProcesses(ctx context.Context, c *cli.Context, s *ablateSetup, r *ab
 		}
 		fmt.Fprintf(errw, "ablate: %d cells to run, %d at once (%s)\n", len(todo), jobs, what)
 	}
-	st := &ablateStatus{total: len(s.grid.Cells()), done: len(s.grid.Cells()) - len(todo), running: map[int]ablate.Cell{}}
+	st := &ablateStatus{total: len(s.grid.Cells()), done: len(s.grid.Cells()) - len(todo), jobs: jobs, running: map[int]ablate.Cell{},
+		waiting: append([]ablate.Cell(nil), todo...)}
 	stopStatus := st.every(ablateStatusEvery, errw, r)
 	defer stopStatus()
 
@@ -136,12 +137,20 @@ func runChild(ctx context.Context, self string, args []string, threads int, w io
 type ablateStatus struct {
 	mu          sync.Mutex
 	total, done int
+	jobs        int
 	running     map[int]ablate.Cell
+	waiting     []ablate.Cell // not started yet
 }
 
 func (s *ablateStatus) start(c ablate.Cell) {
 	s.mu.Lock()
 	s.running[c.Index] = c
+	for i, w := range s.waiting {
+		if w.Index == c.Index {
+			s.waiting = append(s.waiting[:i:i], s.waiting[i+1:]...)
+			break
+		}
+	}
 	s.mu.Unlock()
 }
 
@@ -152,26 +161,45 @@ func (s *ablateStatus) finish(c ablate.Cell) {
 	s.mu.Unlock()
 }
 
-// line is "ablate: D/N cells done; running: add-s2 step 120/600, none-s1 step 80/600".
+// line is "ablate: D/N cells done; running: add-s2 step 120/600, none-s1 step 80/600; ETA 41m"
+// (the ETA: the steps left of the running and waiting cells at the mean step time of the
+// running cells so far, divided among the jobs; absent until a step time is known).
 func (s *ablateStatus) line(r *ablate.Runner) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	steps := func(c ablate.Cell) int {
+		if set, err := r.Grid.CellSettings(c.Variant); err == nil {
+			return set.Steps
+		}
+		return 0
+	}
 	var parts []string
+	var secs float64
+	var timed, left int
 	for i := 0; i < s.total; i++ {
 		c, ok := s.running[i]
 		if !ok {
 			continue
 		}
-		p := c.Name()
-		if step, ok := lastStep(r.CellDir(c)); ok {
-			p += " step " + strconv.Itoa(step)
-			if set, err := r.Grid.CellSettings(c.Variant); err == nil {
-				p += "/" + strconv.Itoa(set.Steps)
-			}
+		p, n := c.Name(), steps(c)
+		step, mean, ok := cellProgress(r.CellDir(c))
+		if ok {
+			p += fmt.Sprintf(" step %d/%d", step, n)
+			secs += mean
+			timed++
 		}
+		left += max(0, n-step)
 		parts = append(parts, p)
 	}
-	return fmt.Sprintf("ablate: %d/%d cells done; running: %s", s.done, s.total, strings.Join(parts, ", "))
+	for _, c := range s.waiting {
+		left += steps(c)
+	}
+	line := fmt.Sprintf("ablate: %d/%d cells done; running: %s", s.done, s.total, strings.Join(parts, ", "))
+	if timed > 0 {
+		eta := time.Duration(secs / float64(timed) * float64(left) / float64(max(1, s.jobs)) * float64(time.Second))
+		line += "; ETA " + eta.Round(time.Minute).String()
+	}
+	return line
 }
 
 // every prints the status line every d until the returned stop is called.
@@ -193,25 +221,31 @@ func (s *ablateStatus) every(d time.Duration, w io.Writer, r *ablate.Runner) (st
 	return func() { once.Do(func() { close(quit) }) }
 }
 
-// lastStep is the step of the last step record of a cell's metrics.jsonl.
-func lastStep(dir string) (int, bool) {
+// cellProgress reads a cell's metrics.jsonl: the step of its last step record and the mean
+// seconds of its step records.
+func cellProgress(dir string) (step int, mean float64, ok bool) {
 	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	defer f.Close()
-	step, ok := 0, false
+	var sum float64
+	n := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var r struct {
-			Kind string
-			Step int
+			Kind    string
+			Step    int
+			Seconds float64
 		}
 		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Kind == "step" {
-			step, ok = r.Step, true
+			step, sum, n = r.Step, sum+r.Seconds, n+1
 		}
 	}
-	return step, ok
+	if n == 0 {
+		return 0, 0, false
+	}
+	return step, sum / float64(n), true
 }
 
 // lockedWriter serialises writes of several goroutines.

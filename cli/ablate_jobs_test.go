@@ -160,23 +160,87 @@ func TestAblateStatusAndPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &ablate.Runner{Grid: g, Out: t.TempDir()}
-	cells := g.Cells()
-	st := &ablateStatus{total: len(cells), done: 1, running: map[int]ablate.Cell{}}
+	cells := g.Cells() // add-s1 add-s2 none-s1 none-s2
+	st := &ablateStatus{total: len(cells), done: 1, jobs: 2, running: map[int]ablate.Cell{}, waiting: cells[1:]}
 	st.start(cells[3])
 	st.start(cells[1])
 	dir := r.CellDir(cells[3])
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	lines := `{"kind":"step","step":1}` + "\n" + `{"kind":"step","step":2}` + "\n" + `{"kind":"eval","step":2}` + "\n"
+	lines := `{"kind":"step","step":1,"seconds":1}` + "\n" + `{"kind":"step","step":2,"seconds":3}` + "\n" + `{"kind":"eval","step":2}` + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := st.line(r), "ablate: 1/4 cells done; running: add-s2, none-s2 step 2/300"; got != want {
+	// Steps left: add-s2 600, none-s2 300 − 2, none-s1 (waiting) 300 = 1198, at the running
+	// cells' mean 2 s per step, on 2 jobs: 1198 s ≈ 20 min.
+	if got, want := st.line(r), "ablate: 1/4 cells done; running: add-s2, none-s2 step 2/300; ETA 20m0s"; got != want {
 		t.Errorf("status %q, want %q", got, want)
 	}
 	st.finish(cells[3])
 	if got, want := st.line(r), "ablate: 2/4 cells done; running: add-s2"; got != want {
 		t.Errorf("status %q, want %q", got, want)
+	}
+}
+
+// Ctrl-C of bt ablate --jobs 2 reaches both running cells: each saves a checkpoint of the step
+// it reached (its only checkpoint: checkpoint_every is beyond the run), no cell counts as
+// finished, and bt exits with an error.
+func TestAblateJobsInterruptSavesEveryCell(t *testing.T) {
+	dir, _ := presetGrid(t)
+	long := filepath.Join(dir, "long.json")
+	g := `{"preset": {"name": "tiny", "patch_size": 16, "image_size": 32}, "seeds": [1],
+	  "train": {"steps": 100000, "batch_size": 4, "checkpoint_every": 100000},
+	  "variants": [{"link_tower_type": "add"}, {"link_tower_type": "none"}]}`
+	if err := os.WriteFile(long, []byte(g), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := btProcess(t, nil, "ablate", "--grid", long, "--jobs", "2", "--train", filepath.Join(dir, "shapes", "train.jsonl"),
+		"--val", filepath.Join(dir, "shapes", "val.jsonl"), "--out", out, "--device", "cpu")
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	cells := []string{"add-s1", "none-s1"}
+	deadline := time.Now().Add(10 * time.Minute) // only against a hang: not a measurement
+	for {
+		started := 0
+		for _, c := range cells {
+			if _, _, ok := cellProgress(filepath.Join(out, "cells", c)); ok {
+				started++
+			}
+		}
+		if started == len(cells) {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("bt ablate ended before both cells trained: %v\n%s", err, log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the cells did not start:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Errorf("an interrupted grid exited 0:\n%s", log.String())
+	}
+	for _, c := range cells {
+		ck, _ := filepath.Glob(filepath.Join(out, "cells", c, "checkpoint-*", "trainer.json"))
+		if len(ck) != 1 {
+			t.Errorf("%s: checkpoints %v, want the one saved on the interrupt\n%s", c, ck, log.String())
+		}
+		if _, err := os.Stat(filepath.Join(out, "cells", c, "result.json")); err == nil {
+			t.Errorf("%s: an interrupted cell has a result.json", c)
+		}
 	}
 }
