@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -186,4 +187,16 @@ func TestReportMerges(t *testing.T) {
 	if err := (&Runner{Grid: other, Out: dir}).writeGrid(); err == nil {
 		t.Error("a grid with other seeds accepted into the same output directory")
 	}
+}
+
+// PeakRSS counts memory the process has touched: after writing 64 MiB it is at least that.
+func TestPeakRSS(t *testing.T) {
+	buf := make([]byte, 64<<20)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	if p := PeakRSS(); p < int64(len(buf)) {
+		t.Errorf("peak RSS %d bytes after touching %d", p, len(buf))
+	}
+	runtime.KeepAlive(buf)
 }
