@@ -92,23 +92,30 @@ func (kn *sgemmKernel) packA(s *sgemmOp, a, dst []float32, ip0, ip1 int) {
 
 // packB packs the NR-column panels [jp0, jp1) of op(B) (all of k) into dst (packedB elements).
 func (kn *sgemmKernel) packB(s *sgemmOp, b, dst []float32, jp0, jp1 int) {
-	nr, pad := kn.nr, roundUp(s.n, kn.nr)
+	pad := roundUp(s.n, kn.nr)
 	for p0 := 0; p0 < s.k; p0 += kn.kc {
 		kcb := min(kn.kc, s.k-p0)
-		for jp := jp0; jp < jp1; jp++ {
-			d := dst[p0*pad+jp*nr*kcb : p0*pad+(jp+1)*nr*kcb]
-			j0 := jp * nr
-			cols := min(nr, s.n-j0)
-			if !s.transB { // op(B)[p][j] = b[p·ldb+j]: row p of the panel is contiguous
-				for p := range kcb {
-					src := b[(p0+p)*s.ldb+j0:]
-					copy(d[p*nr:p*nr+cols], src[:cols])
-					clear(d[p*nr+cols : (p+1)*nr])
-				}
-				continue
+		kn.packBBlock(s, b, dst[p0*pad+jp0*kn.nr*kcb:], p0, kcb, jp0, jp1)
+	}
+}
+
+// packBBlock packs rows [p0, p0+kcb) of the NR-column panels [jp0, jp1) of op(B) into dst, one
+// panel (kcb×NR) after the other: the layout of one KC block of packB, from panel jp0 on.
+func (kn *sgemmKernel) packBBlock(s *sgemmOp, b, dst []float32, p0, kcb, jp0, jp1 int) {
+	nr := kn.nr
+	for jp := jp0; jp < jp1; jp++ {
+		d := dst[(jp-jp0)*nr*kcb : (jp-jp0+1)*nr*kcb]
+		j0 := jp * nr
+		cols := min(nr, s.n-j0)
+		if !s.transB { // op(B)[p][j] = b[p·ldb+j]: row p of the panel is contiguous
+			for p := range kcb {
+				src := b[(p0+p)*s.ldb+j0:]
+				copy(d[p*nr:p*nr+cols], src[:cols])
+				clear(d[p*nr+cols : (p+1)*nr])
 			}
-			transpose(d, b[j0*s.ldb+p0:], s.ldb, cols, kcb, nr)
+			continue
 		}
+		transpose(d, b[j0*s.ldb+p0:], s.ldb, cols, kcb, nr)
 	}
 }
 
@@ -116,50 +123,75 @@ func (kn *sgemmKernel) packB(s *sgemmOp, b, dst []float32, jp0, jp1 int) {
 // see readsA) and packed B; i0 and j0 are multiples of MR and NR. tmp (MR·NR) takes the
 // micro-tiles that overhang C's edges.
 func (kn *sgemmKernel) compute(s *sgemmOp, a, ap, bp, c []float32, i0, mm, j0, nn int, tmp []float32) {
-	direct := kn.readsA(s)
-	mr, nr, ldc := kn.mr, kn.nr, s.ldc
-	mpad, npad := roundUp(s.m, mr), roundUp(s.n, nr)
 	if s.k == 0 {
 		for i := i0; i < i0+mm; i++ {
-			clear(c[i*ldc+j0 : i*ldc+j0+nn])
+			clear(c[i*s.ldc+j0 : i*s.ldc+j0+nn])
 		}
 		return
 	}
+	npad := roundUp(s.n, kn.nr)
 	for p0 := 0; p0 < s.k; p0 += kn.kc {
 		kcb := min(kn.kc, s.k-p0)
-		add := p0 > 0
-		for jp := j0 / nr; jp*nr < j0+nn; jp++ {
-			bpan := bp[p0*npad+jp*nr*kcb : p0*npad+(jp+1)*nr*kcb]
-			cols := min(nr, j0+nn-jp*nr)
-			for ip := i0 / mr; ip*mr < i0+mm; ip++ {
-				rows := min(mr, i0+mm-ip*mr)
-				ci := ip*mr*ldc + jp*nr
-				if direct && rows == mr {
-					ar := a[ip*mr*s.lda+p0:]
-					_, _ = ar[(mr-1)*s.lda+kcb-1], bpan[nr*kcb-1] // the assembly does not check
-					if cols == nr {
-						_ = c[ci+(mr-1)*ldc+nr-1]
-						kn.direct(kcb, &ar[0], s.lda, &bpan[0], &c[ci], ldc, add)
-						continue
-					}
-					kn.direct(kcb, &ar[0], s.lda, &bpan[0], &tmp[0], nr, false)
-				} else {
-					apan := ap[p0*mpad+ip*mr*kcb : p0*mpad+(ip+1)*mr*kcb]
-					if rows == mr && cols == nr {
-						kn.call(kcb, apan, bpan, c[ci:], ldc, add)
-						continue
-					}
-					kn.call(kcb, apan, bpan, tmp, nr, false)
+		kn.computeBlock(s, a, ap, bp[p0*npad+j0*kcb:], c, i0, mm, j0, nn, p0, kcb, tmp)
+	}
+}
+
+// computePacking is compute packing op(B) itself: for each KC block, the block's panels of
+// columns [j0, j0+nn) into bb (KC·roundUp(nn, NR) elements), then the kernel over them while they
+// are in L2.
+func (kn *sgemmKernel) computePacking(s *sgemmOp, a, ap, b, bb, c []float32, i0, mm, j0, nn int, tmp []float32) {
+	if s.k == 0 {
+		kn.compute(s, a, ap, nil, c, i0, mm, j0, nn, tmp)
+		return
+	}
+	jp0, jp1 := j0/kn.nr, (j0+nn+kn.nr-1)/kn.nr
+	for p0 := 0; p0 < s.k; p0 += kn.kc {
+		kcb := min(kn.kc, s.k-p0)
+		kn.packBBlock(s, b, bb, p0, kcb, jp0, jp1)
+		kn.computeBlock(s, a, ap, bb, c, i0, mm, j0, nn, p0, kcb, tmp)
+	}
+}
+
+// computeBlock adds (sets, for the first block) the product of KC block [p0, p0+kcb) to the
+// block rows [i0, i0+mm) × columns [j0, j0+nn) of C; bb holds that block's B panels from column
+// j0 on, as packBBlock lays them out.
+func (kn *sgemmKernel) computeBlock(s *sgemmOp, a, ap, bb, c []float32, i0, mm, j0, nn, p0, kcb int, tmp []float32) {
+	direct := kn.readsA(s)
+	mr, nr, ldc := kn.mr, kn.nr, s.ldc
+	mpad := roundUp(s.m, mr)
+	add := p0 > 0
+	for jp := j0 / nr; jp*nr < j0+nn; jp++ {
+		q := jp - j0/nr
+		bpan := bb[q*nr*kcb : (q+1)*nr*kcb]
+		cols := min(nr, j0+nn-jp*nr)
+		for ip := i0 / mr; ip*mr < i0+mm; ip++ {
+			rows := min(mr, i0+mm-ip*mr)
+			ci := ip*mr*ldc + jp*nr
+			if direct && rows == mr {
+				ar := a[ip*mr*s.lda+p0:]
+				_, _ = ar[(mr-1)*s.lda+kcb-1], bpan[nr*kcb-1] // the assembly does not check
+				if cols == nr {
+					_ = c[ci+(mr-1)*ldc+nr-1]
+					kn.direct(kcb, &ar[0], s.lda, &bpan[0], &c[ci], ldc, add)
+					continue
 				}
-				for i := range rows {
-					d, t := c[ci+i*ldc:ci+i*ldc+cols], tmp[i*nr:i*nr+cols]
-					if add {
-						for j := range d {
-							d[j] += t[j]
-						}
-					} else {
-						copy(d, t)
+				kn.direct(kcb, &ar[0], s.lda, &bpan[0], &tmp[0], nr, false)
+			} else {
+				apan := ap[p0*mpad+ip*mr*kcb : p0*mpad+(ip+1)*mr*kcb]
+				if rows == mr && cols == nr {
+					kn.call(kcb, apan, bpan, c[ci:], ldc, add)
+					continue
+				}
+				kn.call(kcb, apan, bpan, tmp, nr, false)
+			}
+			for i := range rows {
+				d, t := c[ci+i*ldc:ci+i*ldc+cols], tmp[i*nr:i*nr+cols]
+				if add {
+					for j := range d {
+						d[j] += t[j]
 					}
+				} else {
+					copy(d, t)
 				}
 			}
 		}
@@ -175,7 +207,13 @@ var scratch struct {
 	free []*[]float32
 }
 
+// noF32 is what getF32 gives for n = 0 (without taking a pooled buffer); putF32 ignores it.
+var noF32 []float32
+
 func getF32(n int) *[]float32 {
+	if n == 0 {
+		return &noF32
+	}
 	scratch.mu.Lock()
 	best, largest := -1, -1
 	for i, p := range scratch.free {
@@ -205,7 +243,11 @@ func getF32(n int) *[]float32 {
 
 func putF32(ps ...*[]float32) {
 	scratch.mu.Lock()
-	scratch.free = append(scratch.free, ps...)
+	for _, p := range ps {
+		if p != &noF32 {
+			scratch.free = append(scratch.free, p)
+		}
+	}
 	scratch.mu.Unlock()
 }
 
