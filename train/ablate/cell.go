@@ -146,9 +146,6 @@ func (v *VQATrainer) TrainCell(ctx context.Context, cell Cell, cfg *model.Config
 		for _, e := range rep.Initialized {
 			out.NewParams = append(out.NewParams, e.Name)
 		}
-		if start, err = completeBackbone(cfg, start, w, cell.Seed); err != nil {
-			return Outcome{}, err
-		}
 		if err := writeFileAtomic(filepath.Join(dir, "load_report.txt"), []byte(rep.String())); err != nil {
 			return Outcome{}, err
 		}
@@ -257,29 +254,4 @@ func evalVQA(ctx context.Context, backend graph.Backend, cfg *model.Config, w *m
 		return 0, 0, fmt.Errorf("ablate: validation split %s gave no rows", ds.Path)
 	}
 	return scoreSum / float64(rows), lossSum / float64(rows), nil
-}
-
-// completeBackbone adds the backbone parameters the task graph does not read (the text pooler,
-// ln_separate) that train.New expects: from the checkpoint when it has them, else drawn by
-// model.InitTensor.
-func completeBackbone(cfg *model.Config, w, ckpt *model.Weights, seed uint64) (*model.Weights, error) {
-	infos, err := model.ParamInfos(cfg)
-	if err != nil {
-		return nil, err
-	}
-	tensors := map[string]*graph.Tensor{}
-	for _, n := range w.Names() {
-		tensors[n] = w.Tensor(n)
-	}
-	for _, p := range infos {
-		if _, ok := tensors[p.Name]; ok || (p.Group != model.GroupText && p.Group != model.GroupVision && p.Group != model.GroupCross) {
-			continue
-		}
-		if t := ckpt.Tensor(p.Name); t != nil && t.Shape.Equal(p.Shape) {
-			tensors[p.Name] = t
-		} else {
-			tensors[p.Name] = model.InitTensor(cfg, p, seed)
-		}
-	}
-	return model.NewWeights(tensors)
 }
