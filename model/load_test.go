@@ -89,3 +89,21 @@ func TestLoadForTaskKeepsBackbone(t *testing.T) {
 		}
 	}
 }
+
+// With extensions that change the backbone's parameters (per-layer vision LNs and cross-modal
+// transforms) started from an HF checkpoint, the result is still a complete model of the new
+// config.
+func TestLoadForTaskExtensionIsComplete(t *testing.T) {
+	ckpt := mustWeights(t, randomWeights(t, tinyConfig(t, ""), 12))
+	per := tinyConfig(t, `, "bt_vision_ln_per_layer": true, "share_cross_modal_transformer_layers": false, "vision_config": {"hidden_size": 64, "num_hidden_layers": 4, "patch_size": 8, "image_size": 16, "share_layernorm": false}`)
+	if ckpt.Check(per) == nil {
+		t.Fatal("test premise: the HF checkpoint should not fit the per-layer config as it is")
+	}
+	w, _, err := LoadForTask(per, ckpt, []Head{HeadITM, HeadMLM}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Check(per); err != nil {
+		t.Errorf("the result does not pass Check: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bridgetower-go/bt/cpu"
 	"github.com/bridgetower-go/bt/graph"
 	"github.com/bridgetower-go/bt/model"
 )
@@ -55,5 +56,46 @@ func TestNewTakesLoadForTask(t *testing.T) {
 	}
 	if m, v := tr.Moments("text_model.pooler.dense.weight"); m != nil || v != nil {
 		t.Error("the unread text pooler has AdamW moments")
+	}
+}
+
+// The same rule from the trainer's side: New refuses weights that lack a backbone tensor (even
+// one the graph does not read), half a head, or a head the run trains, naming what is missing.
+func TestNewRefusesIncompleteWeights(t *testing.T) {
+	mcfg, full := tinyModel(t)
+	without := func(drop ...string) *model.Weights {
+		m := map[string]*graph.Tensor{}
+		for _, n := range full.Names() {
+			keep := true
+			for _, d := range drop {
+				keep = keep && !strings.HasPrefix(n, d)
+			}
+			if keep {
+				m[n] = full.Tensor(n)
+			}
+		}
+		w, err := model.NewWeights(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	cfg := Config{Heads: []model.Head{model.HeadITM, model.HeadMLM}, AdamW: AdamW{LR: 1e-3}, Steps: 1}
+	for _, c := range []struct {
+		drop []string
+		want string
+	}{
+		{[]string{"text_model.pooler.dense.bias"}, "text_model.pooler.dense.bias"},
+		{[]string{"itm_score.fc.bias"}, "itm_score.fc.bias"},
+		{[]string{"itm_score."}, "no parameters of the itm head"},
+	} {
+		_, err := New(cpu.New(cpu.Options{}), mcfg, without(c.drop...), cfg, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("without %v: error %v, want one naming %q", c.drop, err, c.want)
+		}
+	}
+	// A head the run does not train may be absent.
+	if _, err := New(cpu.New(cpu.Options{}), mcfg, without("mlm_score."), Config{Heads: []model.Head{model.HeadITM}, AdamW: AdamW{LR: 1e-3}, Steps: 1}, nil); err != nil {
+		t.Errorf("ITM run without the MLM head: %v", err)
 	}
 }
