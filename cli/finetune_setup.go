@@ -287,9 +287,6 @@ func newTrainer(c *cli.Context, f *ftFlags, backend graph.Backend, start *startM
 		return nil, fmt.Errorf("fine-tune: --model: %w", err)
 	}
 	fmt.Fprint(errWriter(c), "fine-tune: "+rep.String())
-	if w, err = withBackbone(start.cfg, w, start.w); err != nil {
-		return nil, err
-	}
 	stepsPerEpoch := (perEpoch + f.accum - 1) / f.accum
 	steps := f.steps
 	if steps == 0 {
@@ -371,29 +368,4 @@ func majorityLabel(trainDS, eval *data.Dataset) (string, float64) {
 		}
 	}
 	return best, float64(hit) / float64(max(1, len(eval.Examples)))
-}
-
-// withBackbone adds to the task's weights the backbone tensors of the checkpoint that the task's
-// graph does not read (text pooler, ln_separate): the trainer keeps every backbone weight, so
-// that its checkpoints are complete BridgeTower models.
-func withBackbone(cfg *model.Config, task, ckpt *model.Weights) (*model.Weights, error) {
-	infos, err := model.ParamInfos(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("fine-tune: %w", err)
-	}
-	tensors := map[string]*graph.Tensor{}
-	for _, n := range task.Names() {
-		tensors[n] = task.Tensor(n)
-	}
-	for _, p := range infos {
-		backbone := p.Group == model.GroupText || p.Group == model.GroupVision || p.Group == model.GroupCross
-		if t := ckpt.Tensor(p.Name); backbone && t != nil && tensors[p.Name] == nil {
-			tensors[p.Name] = t
-		}
-	}
-	out, err := model.NewWeights(tensors)
-	if err != nil {
-		return nil, fmt.Errorf("fine-tune: %w", err)
-	}
-	return out, nil
 }

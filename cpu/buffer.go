@@ -10,7 +10,7 @@ import (
 type bufKind uint8
 
 const (
-	bufInternal bufKind = iota // allocated by Compile, reused by liveness
+	bufInternal bufKind = iota // a piece of the executable's arena, shared by liveness (arena.go)
 	bufArg                     // the caller's tensor (or a staged copy), bound by Run
 	bufConst                   // a graph constant (read only)
 )
@@ -22,6 +22,10 @@ type buffer struct {
 	size  int // elements needed (the largest value placed in it)
 	data  any // []float32, []float64, ...; nil until allocated or bound
 	arg   int // for bufArg: the arg index
+
+	// For bufInternal: the steps from the first write to the last read of the values it holds
+	// (to is never for outputs), and its place in the arena of its dtype, in elements.
+	from, to, off int
 }
 
 // value is the result of one scheduled node: a dtype and shape stored in (the first size elements
@@ -41,7 +45,7 @@ type value struct {
 type vbuf struct {
 	phys     *buffer
 	last     int  // index of the last step reading it (or an alias of it); never for outputs
-	released bool // its physical buffer went back to the free list (or on to an in-place result)
+	released bool // its physical buffer was passed on to an in-place result
 }
 
 const never = int(^uint(0) >> 1) // last use of buffers that must survive the run

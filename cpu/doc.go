@@ -3,9 +3,10 @@
 //
 // Compile lowers the graph with graph.Lower (a copy in which fused ops without a native kernel are
 // replaced by their decompositions; the caller's graph is not changed), takes the reachable nodes
-// in topological order, and plans a flat schedule of kernels over preallocated buffers that are
-// reused as soon as their last reader has run (Reshape and StopGradient alias their operand, and
-// elementwise ops may write over an operand that dies with them). Transpose, Slice and Broadcast
+// in topological order, and plans a flat schedule of kernels over buffers placed in one
+// preallocated arena per dtype, where memory is reused as soon as its value's last reader has
+// run (arena.go; Reshape and StopGradient alias their operand, and elementwise ops may write over
+// an operand that dies with them). Transpose, Slice and Broadcast
 // results are views when all their readers take strided operands (view.go): elementwise kernels
 // read a broadcast bias or scalar with stride 0, attention reads the heads of a [B T H d]
 // projection and writes [B T H d], so the model's split/merge-heads transposes copy nothing. Nodes

@@ -157,11 +157,27 @@ func sameSpan(a, b any) bool {
 }
 
 // PlannedBytes is the memory the executable allocated for its intermediate values and outputs
-// (internal buffers, reused by liveness); arg and constant memory is the caller's.
+// (the arenas, in which buffers share memory by liveness); arg and constant memory is the caller's.
 func (x *executable) PlannedBytes() int64 {
 	var n int64
+	for _, a := range x.arenas {
+		lo, hi := span(a)
+		n += int64(hi - lo)
+	}
+	return n
+}
+
+// PeakLiveBytes is, summed over dtypes, the largest total of the intermediate values of a dtype
+// live at one step of the schedule (padded to the arena's alignment): the least memory any
+// placement of them in per-dtype arenas needs (PlannedBytes is at least this).
+func (x *executable) PeakLiveBytes() int64 {
+	byType := map[graph.DType][]*buffer{}
 	for _, b := range x.internal {
-		n += int64(b.size * b.dtype.Size())
+		byType[b.dtype] = append(byType[b.dtype], b)
+	}
+	var n int64
+	for dt, bs := range byType {
+		n += int64(peakLive(bs, max(1, arenaAlign/dt.Size())) * dt.Size())
 	}
 	return n
 }

@@ -120,9 +120,7 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 	x.assign()
 	x.outputs(e, outVals)
 	x.copyDonated(e) // donate.go
-	for _, b := range x.internal {
-		b.data = graph.NewTensor(b.dtype, graph.Shape{b.size}).Data
-	}
+	x.arrange()      // arena.go
 	x.outs = make([]*graph.Tensor, len(outVals))
 	for i, v := range x.outVals {
 		x.outs[i] = &graph.Tensor{DType: v.dtype, Shape: v.shape.Clone()}
@@ -141,68 +139,41 @@ func (x *executable) plan(e *env, order, resolved []*graph.Node) error {
 }
 
 // assign maps virtual buffers to physical ones in step order: a step takes over the buffer of an
-// operand that dies with it when the op allows (inPlace), else the best-fitting free buffer of its
-// dtype; buffers are freed after their last reader.
+// operand that dies with it when the op allows (inPlace), else it gets a buffer of its own. Each
+// physical buffer records the steps during which it holds a live value (from its first writer to
+// the last reader of its last tenant); arrange (arena.go) then gives buffers whose lifetimes do not
+// overlap the same memory.
 func (x *executable) assign() {
-	free := map[graph.DType][]*buffer{}
-	take := func(dt graph.DType, size int) *buffer {
-		list := free[dt]
-		best := -1
-		for i, b := range list {
-			if best < 0 {
-				best = i
-				continue
-			}
-			cur := list[best]
-			switch {
-			case b.size >= size && (cur.size < size || b.size < cur.size):
-				best = i // fits, and better than a buffer that does not fit or is larger
-			case cur.size < size && b.size > cur.size:
-				best = i // nothing fits yet: prefer the largest, to grow it least
-			}
-		}
-		if best < 0 {
-			b := &buffer{kind: bufInternal, dtype: dt, size: size}
-			x.internal = append(x.internal, b)
-			return b
-		}
-		b := list[best]
-		free[dt] = append(list[:best], list[best+1:]...)
-		b.size = max(b.size, size)
-		return b
-	}
-	release := func(v *value) {
-		if !v.vb.released && v.vb.phys.kind == bufInternal {
-			v.vb.released = true
-			free[v.dtype] = append(free[v.dtype], v.vb.phys)
-		}
-	}
 	for s, st := range x.steps {
 		out := st.out
-		for _, j := range inPlace(st.node) {
-			in := st.ins[j]
-			if out.vb.phys != nil || in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size || in.view != nil {
-				continue
+		if out.vb.phys == nil {
+			for _, j := range inPlace(st.node) {
+				in := st.ins[j]
+				if in.vb.last != s || in.vb.released || in.vb.phys.kind != bufInternal || in.dtype != out.dtype || in.size != out.size || in.view != nil {
+					continue
+				}
+				if _, ln := st.node.Op().(graph.LayerNormOp); ln && (st.ins[1].vb == in.vb || st.ins[2].vb == in.vb) {
+					continue
+				}
+				out.vb.phys = in.vb.phys
+				in.vb.released = true // the buffer now belongs to the output
+				break
 			}
-			if _, ln := st.node.Op().(graph.LayerNormOp); ln && (st.ins[1].vb == in.vb || st.ins[2].vb == in.vb) {
-				continue
-			}
-			out.vb.phys = in.vb.phys
-			in.vb.released = true // the buffer now belongs to the output
-			break
 		}
 		if out.vb.phys == nil {
-			out.vb.phys = take(out.dtype, out.size)
+			out.vb.phys = x.newInternal(out.dtype, out.size, s)
 		}
-		for _, in := range st.ins {
-			if in.vb.last == s {
-				release(in)
-			}
-		}
-		if out.vb.last < s {
-			release(out)
+		if b := out.vb.phys; b.kind == bufInternal {
+			b.to = max(b.to, s, out.vb.last)
 		}
 	}
+}
+
+// newInternal is a buffer of the arena, written first by step s.
+func (x *executable) newInternal(dt graph.DType, size, s int) *buffer {
+	b := &buffer{kind: bufInternal, dtype: dt, size: size, from: s, to: s}
+	x.internal = append(x.internal, b)
+	return b
 }
 
 // outputs decides where each output tensor's data lives: in the buffer of its value, unless that
@@ -217,8 +188,8 @@ func (x *executable) outputs(e *env, outVals []*value) {
 			x.outVals[i] = v
 			continue
 		}
-		buf := &buffer{kind: bufInternal, dtype: v.dtype, size: v.size}
-		x.internal = append(x.internal, buf)
+		buf := x.newInternal(v.dtype, v.size, len(x.steps))
+		buf.to = never
 		c := &value{node: v.node, dtype: v.dtype, shape: v.shape, size: v.size, vb: &vbuf{phys: buf, last: never}}
 		x.steps = append(x.steps, step{node: v.node, k: copyOf(e, v, c), ins: []*value{v}, out: c})
 		x.outVals[i] = c

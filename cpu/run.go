@@ -15,7 +15,8 @@ type executable struct {
 	argBufs  []*buffer     // per arg, nil when no output depends on it
 	stage    []any         // per arg, a private copy used when the caller passes our own output memory
 	steps    []step
-	internal []*buffer
+	internal []*buffer // placed in the arenas (arena.go)
+	arenas   []any     // one allocation per dtype holding every internal buffer
 	outVals  []*value
 	outs     []*graph.Tensor
 	outSpans [][2]uintptr

@@ -204,8 +204,7 @@ func (w *Weights) Check(cfg *Config) error {
 	unexpected, wrong := w.mismatches(spec)
 	var missing []string
 	for _, p := range infos {
-		backbone := p.Group == GroupText || p.Group == GroupVision || p.Group == GroupCross
-		if !w.Has(p.Name) && (backbone || present[p.Group]) {
+		if !w.Has(p.Name) && (isBackbone(p.Group) || present[p.Group]) {
 			missing = append(missing, fmt.Sprintf("%s %v", p.Name, p.Shape))
 		}
 	}

@@ -101,7 +101,7 @@ func benchStep(b *testing.B, mcfg *model.Config, w *model.Weights, data Batches)
 			state += 2 * n
 		}
 	}
-	var planned int64
+	var planned, live int64
 	for _, c := range tr.steps {
 		if !c.inPlace {
 			b.Error("the step is not updated in place")
@@ -109,8 +109,12 @@ func benchStep(b *testing.B, mcfg *model.Config, w *model.Weights, data Batches)
 		if pb, ok := c.exe.(interface{ PlannedBytes() int64 }); ok {
 			planned += pb.PlannedBytes()
 		}
+		if pl, ok := c.exe.(interface{ PeakLiveBytes() int64 }); ok {
+			live += pl.PeakLiveBytes()
+		}
 	}
 	b.ReportMetric(float64(planned)/(1<<20), "planned-MB")
+	b.ReportMetric(float64(live)/(1<<20), "peak-live-MB")
 	b.ReportMetric(float64(state)/(1<<20), "state-MB")
 	b.ReportMetric(float64(rssLoaded)/1024, "rss-loaded-MB")
 	b.ReportMetric(float64(procstat.KB("VmHWM"))/1024, "peakRSS-steps-MB")

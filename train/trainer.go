@@ -138,6 +138,9 @@ func New(backend graph.Backend, mcfg *model.Config, w *model.Weights, cfg Config
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	if err := headsPresent(w, infos, cfg.Heads); err != nil {
+		return nil, err
+	}
 	t := &Trainer{cfg: cfg, mcfg: mcfg, backend: backend, params: map[string]*graph.Tensor{}, groups: map[string]string{},
 		moms: map[string]*moments{}, accs: map[string]*graph.Tensor{}, steps: map[shapeKey]*compiled{},
 		rng: rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15), files: map[string][]byte{}, Progress: TerminalProgress()}
@@ -161,6 +164,24 @@ func New(backend graph.Backend, mcfg *model.Config, w *model.Weights, cfg Config
 		t.params[p.Name] = x
 	}
 	return t, nil
+}
+
+// headsPresent reports a head of the run that the weights lack. With Weights.Check (a complete
+// backbone, each head whole or absent) this is the rule model.LoadForTask's result satisfies.
+func headsPresent(w *model.Weights, infos []model.ParamInfo, heads []model.Head) error {
+	for _, h := range heads {
+		g, found := model.HeadGroup(h), false
+		for _, p := range infos {
+			if p.Group == g && w.Has(p.Name) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("train: the weights have no parameters of the %s head (group %q): start from model.LoadForTask, which initialises them", h, g)
+		}
+	}
+	return nil
 }
 
 // Config returns the run's configuration (defaults filled in).

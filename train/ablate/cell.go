@@ -212,9 +212,6 @@ func (v *TaskTrainer) newTrainer(job CellJob, head model.Head, vocab *data.Vocab
 	for _, e := range rep.Initialized {
 		newParams = append(newParams, e.Name)
 	}
-	if start, err = completeBackbone(cfg, start, w, job.Cell.Seed); err != nil {
-		return nil, nil, err
-	}
 	if err := writeFileAtomic(filepath.Join(job.Dir, "load_report.txt"), []byte(rep.String())); err != nil {
 		return nil, nil, err
 	}
@@ -294,29 +291,4 @@ func evalSummary(m map[string]float64, names []string) string {
 		}
 	}
 	return out
-}
-
-// completeBackbone adds the backbone parameters the task graph does not read (the text pooler,
-// ln_separate) that train.New expects: from the checkpoint when it has them, else drawn by
-// model.InitTensor.
-func completeBackbone(cfg *model.Config, w, ckpt *model.Weights, seed uint64) (*model.Weights, error) {
-	infos, err := model.ParamInfos(cfg)
-	if err != nil {
-		return nil, err
-	}
-	tensors := map[string]*graph.Tensor{}
-	for _, n := range w.Names() {
-		tensors[n] = w.Tensor(n)
-	}
-	for _, p := range infos {
-		if _, ok := tensors[p.Name]; ok || (p.Group != model.GroupText && p.Group != model.GroupVision && p.Group != model.GroupCross) {
-			continue
-		}
-		if t := ckpt.Tensor(p.Name); t != nil && t.Shape.Equal(p.Shape) {
-			tensors[p.Name] = t
-		} else {
-			tensors[p.Name] = model.InitTensor(cfg, p, seed)
-		}
-	}
-	return model.NewWeights(tensors)
 }
