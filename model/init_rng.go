@@ -2,7 +2,7 @@ package model
 
 import "math"
 
-// This file: the normal stream of random initialisation (init.go) at speed. Element i of a seed's
+// This file: the normal stream of random initialisation (init.go). Element i of a seed's
 // stream is Box–Muller on graph.RandomFloat64(seed, 0, i) and graph.RandomFloat64(seed, 1, i);
 // graph.RandomBits mixes the seed and the step before the index, so that part is done once per
 // stream here instead of once per element (two of the three SplitMix64 finalisers of each
@@ -41,7 +41,7 @@ func uniform(k, i uint64) float64 {
 func (s normalStream) at(i uint64) float64 {
 	u1 := 1 - uniform(s.k0, i) // (0, 1]
 	u2 := uniform(s.k1, i)
-	return math.Sqrt(-2*logUnit(u1)) * math.Cos(2*math.Pi*u2)
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
 }
 
 // fill sets d[j] = std·at(first+j).

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"syscall"
 	"testing"
 
 	"github.com/bridgetower-go/bt/graph"
@@ -93,31 +94,29 @@ func TestNormalStreamUniforms(t *testing.T) {
 	}
 }
 
-// logUnit is math.Log bit for bit on the uniforms' domain: 2^-53·j for j in [1, 2^53], sampled
-// at random, at the ends, on both sides of every power of two and at the mantissa √2/2 where the
-// reduction's compare decides.
-func TestLogUnit(t *testing.T) {
-	check := func(x float64) {
-		if got, want := logUnit(x), math.Log(x); math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("logUnit(%v) = %v, math.Log %v", x, got, want)
+// BenchmarkNormalStream compares the per-value cost of the serial reference (graph.RandomFloat64
+// and math.Log per value, the code before init_rng.go) with the stream's fill, interleaved in each
+// iteration, and reports the process CPU nanoseconds per value of each (run with GOMAXPROCS=1:
+// CPU time is less sensitive than wall time to other processes on the machine).
+func BenchmarkNormalStream(b *testing.B) {
+	d := make([]float32, 1<<16)
+	cpuNs := func() int64 {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	var ref, fast int64
+	for i := 0; i < b.N; i++ {
+		t0 := cpuNs()
+		for j := range d {
+			d[j] = float32(0.02 * serialNormal(uint64(i), uint64(j)))
 		}
+		t1 := cpuNs()
+		newNormalStream(uint64(i)).fill(d, 0, 0.02)
+		t2 := cpuNs()
+		ref, fast = ref+t1-t0, fast+t2-t1
 	}
-	check(1)
-	for e := 1; e <= 53; e++ {
-		p := math.Ldexp(1, -e)
-		check(p)
-		check(math.Nextafter(p, 0))
-		check(math.Nextafter(p, 1))
-		h := math.Float64frombits(math.Float64bits(0.70710678118654752440)&(1<<52-1) | uint64(1023-e)<<52)
-		check(h)
-		check(math.Nextafter(h, 0))
-		check(math.Nextafter(h, 1))
-	}
-	n := 2000000
-	if testing.Short() {
-		n = 200000
-	}
-	for i := 0; i < n; i++ {
-		check(1 - graph.RandomFloat64(11, 0, uint64(i)))
-	}
+	n := float64(b.N * len(d))
+	b.ReportMetric(float64(ref)/n, "ref-cpu-ns/value")
+	b.ReportMetric(float64(fast)/n, "fast-cpu-ns/value")
 }
