@@ -69,7 +69,7 @@ func (b *builder) textEmbeddings(ids *graph.Node) *graph.Node {
 	bsz, t := ids.Shape()[0], ids.Shape()[1]
 	pad := float64(*b.cfg.Text.PadTokenID)
 	isPad := graph.Equal(ids, g.Scalar(pad, graph.I64)) // [B T]
-	pos := positionIDs(ids, *b.cfg.Text.PadTokenID)    // [B T]
+	pos := positionIDs(ids, *b.cfg.Text.PadTokenID)     // [B T]
 
 	padCond := graph.Reshape(isPad, bsz, t, 1)
 	lookup := func(table *graph.Node, idx *graph.Node) *graph.Node {
