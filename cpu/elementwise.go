@@ -173,6 +173,64 @@ func binaryFloat[T float](kind graph.BinaryKind) (fn func(a, b, y []T), cost int
 	return binaryLoop[T](kind), 1
 }
 
+// binaryRepeat returns the loops of add, sub, mul and div on floats with one operand repeated (a
+// stride-0 operand such as a scalar or a broadcast bias along the segment): y[i] = f(a, b[i]) and
+// y[i] = f(a[i], b), the same arithmetic as binaryLoop without gathering the repeated value into
+// a block first. Other kinds return nil.
+func binaryRepeat[T float](kind graph.BinaryKind) (ra func(a T, b, y []T), rb func(a []T, b T, y []T)) {
+	switch kind {
+	case graph.AddKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a + b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] + b
+				}
+			}
+	case graph.SubKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a - b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] - b
+				}
+			}
+	case graph.MulKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a * b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] * b
+				}
+			}
+	case graph.DivKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a / b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] / b
+				}
+			}
+	}
+	return nil, nil
+}
+
 var errDivZero = errors.New("integer division by zero")
 
 // checkDivisor refuses an integer division with a zero divisor (Go would panic).
