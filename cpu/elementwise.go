@@ -61,27 +61,40 @@ func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
 	return nil, 0
 }
 
-// unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions).
+// unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions), each
+// calling its function directly (erf32 inlines) rather than through a function value.
 func unaryFast(kind graph.UnaryKind) func(x, y []float32) {
-	var f func(float32) float32
 	switch kind {
 	case graph.ExpKind:
-		f = exp32
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = exp32(v)
+			}
+		}
 	case graph.ErfKind:
-		f = erf32
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = erf32(v)
+			}
+		}
 	case graph.TanhKind:
-		f = tanh32
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = tanh32(v)
+			}
+		}
 	case graph.SigmoidKind:
-		f = sigmoid32
-	default:
-		return nil
-	}
-	return func(x, y []float32) {
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = f(v)
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = sigmoid32(v)
+			}
 		}
 	}
+	return nil
 }
 
 func rsqrt(x float64) float64   { return 1 / math.Sqrt(x) }

@@ -39,11 +39,10 @@ var exp2Frac = func() (t [32]float64) {
 // |r| <= ln2/64, e^x = 2^(k/32)·e^r.
 func expCore(x float64) float64 {
 	kf := (x*invLn2x32 + roundMag) - roundMag // x·32/ln 2 rounded to an integer
-	k := int64(kf)
+	k := uint64(int64(kf) + 1023<<5)          // positive for |x| <= 700
 	r := (x - kf*ln2Hi) - kf*ln2Lo
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
-	scale := math.Float64frombits(uint64(1023+k>>5) << 52) // 2^floor(k/32)
-	return exp2Frac[k&31] * scale * p
+	return exp2Frac[k&31] * math.Float64frombits(k>>5<<52) * p // 2^(k/32 - 1023) = 2^(k mod 32 / 32)·2^floor(k/32 - 1023)
 }
 
 // exp32 is e^x rounded to float32.
