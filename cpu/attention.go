@@ -26,10 +26,10 @@ type attentionKernel[T float] struct {
 	parts              int
 	qs, ks, vs, ms, ys []T
 
-	rate, keepScale T // attention dropout (rate 0: none)
-	seed, step      uint64
+	rate, keepScale T      // attention dropout (rate 0: none)
+	seed, key       uint64 // key: randomKey(seed, step) of the run
 	stepIn          *value
-	uniform         func(seed, step, i uint64) T
+	uniform         func(key, i uint64) T
 }
 
 func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *value) *attentionKernel[T] {
@@ -53,7 +53,7 @@ func newAttention[T float](e *env, op graph.AttentionOp, ins []*value, out *valu
 	}
 	if op.Dropout != 0 {
 		a.rate, a.keepScale, a.seed, a.stepIn = T(op.Dropout), T(1/(1-op.Dropout)), op.Seed, ins[len(ins)-1]
-		a.uniform = uniformFor[T]()
+		a.uniform = uniformAt[T]()
 	}
 	a.qk = newTiling(e.mm, false, true, a.tq, a.tk, a.dh)
 	a.qk.lda, a.qk.ldb = a.at[0].ld, a.at[1].ld
@@ -75,7 +75,7 @@ func (a *attentionKernel[T]) run() error {
 		a.ms = whole[T](a.mask)
 	}
 	if a.stepIn != nil {
-		a.step = uint64(slice[int64](a.stepIn)[0])
+		a.key = randomKey(a.seed, uint64(slice[int64](a.stepIn)[0]))
 	}
 	a.r.do(a, a.parts)
 	return nil
@@ -115,7 +115,7 @@ func (a *attentionKernel[T]) part(p, w int) {
 			if a.stepIn != nil {
 				base := uint64((bh*tq + i) * tk)
 				for j := range row {
-					if a.uniform(a.seed, a.step, base+uint64(j)) >= a.rate {
+					if a.uniform(a.key, base+uint64(j)) >= a.rate {
 						row[j] *= a.keepScale
 					} else {
 						row[j] = 0
@@ -143,15 +143,3 @@ func placedOf(v *value) placed {
 }
 
 func (p placed) at(b, h int) int { return p.off + b*p.sb + h*p.sh }
-
-// uniformFor is graph.RandomFloat32 or graph.RandomFloat64, as the dropout mask of a T tensor.
-func uniformFor[T float]() func(seed, step, i uint64) T {
-	var f any
-	switch any(T(0)).(type) {
-	case float32:
-		f = graph.RandomFloat32
-	default:
-		f = graph.RandomFloat64
-	}
-	return f.(func(seed, step, i uint64) T)
-}

@@ -61,27 +61,40 @@ func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
 	return nil, 0
 }
 
-// unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions).
+// unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions), each
+// calling its function directly (erf32 inlines) rather than through a function value.
 func unaryFast(kind graph.UnaryKind) func(x, y []float32) {
-	var f func(float32) float32
 	switch kind {
 	case graph.ExpKind:
-		f = exp32
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = exp32(v)
+			}
+		}
 	case graph.ErfKind:
-		f = erf32
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = erf32(v)
+			}
+		}
 	case graph.TanhKind:
-		f = tanh32
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = tanh32(v)
+			}
+		}
 	case graph.SigmoidKind:
-		f = sigmoid32
-	default:
-		return nil
-	}
-	return func(x, y []float32) {
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = f(v)
+		return func(x, y []float32) {
+			y = y[:len(x)]
+			for i, v := range x {
+				y[i] = sigmoid32(v)
+			}
 		}
 	}
+	return nil
 }
 
 func rsqrt(x float64) float64   { return 1 / math.Sqrt(x) }
@@ -171,6 +184,64 @@ func binaryFloat[T float](kind graph.BinaryKind) (fn func(a, b, y []T), cost int
 		}, 32
 	}
 	return binaryLoop[T](kind), 1
+}
+
+// binaryRepeat returns the loops of add, sub, mul and div on floats with one operand repeated (a
+// stride-0 operand such as a scalar or a broadcast bias along the segment): y[i] = f(a, b[i]) and
+// y[i] = f(a[i], b), the same arithmetic as binaryLoop without gathering the repeated value into
+// a block first. Other kinds return nil.
+func binaryRepeat[T float](kind graph.BinaryKind) (ra func(a T, b, y []T), rb func(a []T, b T, y []T)) {
+	switch kind {
+	case graph.AddKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a + b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] + b
+				}
+			}
+	case graph.SubKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a - b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] - b
+				}
+			}
+	case graph.MulKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a * b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] * b
+				}
+			}
+	case graph.DivKind:
+		return func(a T, b, y []T) {
+				y = y[:len(b)]
+				for i := range b {
+					y[i] = a / b[i]
+				}
+			}, func(a []T, b T, y []T) {
+				y = y[:len(a)]
+				for i := range a {
+					y[i] = a[i] / b
+				}
+			}
+	}
+	return nil, nil
 }
 
 var errDivZero = errors.New("integer division by zero")

@@ -39,11 +39,10 @@ var exp2Frac = func() (t [32]float64) {
 // |r| <= ln2/64, e^x = 2^(k/32)·e^r.
 func expCore(x float64) float64 {
 	kf := (x*invLn2x32 + roundMag) - roundMag // x·32/ln 2 rounded to an integer
-	k := int64(kf)
+	k := uint64(int64(kf) + 1023<<5)          // positive for |x| <= 700
 	r := (x - kf*ln2Hi) - kf*ln2Lo
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
-	scale := math.Float64frombits(uint64(1023+k>>5) << 52) // 2^floor(k/32)
-	return exp2Frac[k&31] * scale * p
+	return exp2Frac[k&31] * math.Float64frombits(k>>5<<52) * p // 2^(k/32 - 1023) = 2^(k mod 32 / 32)·2^floor(k/32 - 1023)
 }
 
 // exp32 is e^x rounded to float32.
@@ -73,35 +72,9 @@ func sigmoid32(x float32) float32 {
 }
 
 // erf64 is erf(x) in float64 to about 1e-11 relative, for float32 purposes (erfc(4) is below
-// half an ulp of 1 in float32).
-func erf64(x float64) float64 {
-	a := math.Abs(x)
-	var y float64
-	switch i := int(a * 2); i {
-	case 0:
-		y = a * erfPiece0(8*a*a-1)
-	case 1:
-		y = erfPiece1(4*a - 3)
-	case 2:
-		y = erfPiece2(4*a - 5)
-	case 3:
-		y = erfPiece3(4*a - 7)
-	case 4:
-		y = erfPiece4(4*a - 9)
-	case 5:
-		y = erfPiece5(4*a - 11)
-	case 6:
-		y = erfPiece6(4*a - 13)
-	case 7:
-		y = erfPiece7(4*a - 15)
-	default:
-		y = 1
-	}
-	if x < 0 {
-		return -y
-	}
-	return y
-}
+// half an ulp of 1 in float32): the polynomial pieces of fastmath_coef.go on [0, 4) in steps of
+// 0.5, evaluated without branching on the piece (erfTable, fastmath_erf.go).
+func erf64(x float64) float64 { return erfTable(x) }
 
 // erf32 is erf(x) rounded to float32.
 func erf32(x float32) float32 {

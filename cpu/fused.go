@@ -25,6 +25,10 @@ var (
 // geluLoop is 0.5·x · (1 + erf(x/√2)) as GELUOp.Decompose writes it, with erf as the Erf
 // kernel computes it for T (erf32 for float32: fastmath.go).
 func geluLoop[T float](x, y []T) {
+	if x32, ok := any(x).([]float32); ok {
+		geluLoop32(x32, any(y).([]float32))
+		return
+	}
 	y = y[:len(x)]
 	half, invSqrt2 := T(geluHalf), T(geluInvSqrt2)
 	erf := erfOf[T]()
@@ -37,11 +41,35 @@ func geluLoop[T float](x, y []T) {
 
 // quickGELULoop is x·σ(1.702·x) as QuickGELUOp.Decompose writes it (σ as the Sigmoid kernel).
 func quickGELULoop[T float](x, y []T) {
+	if x32, ok := any(x).([]float32); ok {
+		quickGELULoop32(x32, any(y).([]float32))
+		return
+	}
 	y = y[:len(x)]
 	c := T(quickGELUC)
 	sig := sigmoidOf[T]()
 	for i, v := range x {
 		y[i] = v * sig(T(v*c))
+	}
+}
+
+// geluLoop32 and quickGELULoop32 are the float32 loops with erf32 and sigmoid32 called
+// directly (erf32 inlined) instead of through a function value: the same operations.
+func geluLoop32(x, y []float32) {
+	y = y[:len(x)]
+	half, invSqrt2 := float32(geluHalf), float32(geluInvSqrt2)
+	for i, v := range x {
+		a := float32(v * half)
+		b := float32(erf32(float32(v*invSqrt2)) + 1)
+		y[i] = a * b
+	}
+}
+
+func quickGELULoop32(x, y []float32) {
+	y = y[:len(x)]
+	c := float32(quickGELUC)
+	for i, v := range x {
+		y[i] = v * sigmoid32(float32(v*c))
 	}
 }
 
@@ -131,8 +159,13 @@ func softmaxLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	}
 }
 
-// softmaxRow is softmaxLine on a contiguous row (y may be x); exp is expOf[T]().
+// softmaxRow is softmaxLine on a contiguous row (y may be x); exp is expOf[T](). Float32 rows
+// go to softmaxRow32.
 func softmaxRow[T float](x, y []T, exp func(T) T) {
+	if x32, ok := any(x).([]float32); ok {
+		softmaxRow32(x32, any(y).([]float32))
+		return
+	}
 	y = y[:len(x)]
 	m := T(math.Inf(-1))
 	for _, v := range x {
@@ -145,6 +178,26 @@ func softmaxRow[T float](x, y []T, exp func(T) T) {
 		sum += float64(e)
 	}
 	d := T(sum)
+	for j := range y {
+		y[j] /= d
+	}
+}
+
+// softmaxRow32 is softmaxRow on float32 with exp32 called directly (its core inlined) rather
+// than through a function value: the same operations in the same order.
+func softmaxRow32(x, y []float32) {
+	y = y[:len(x)]
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var sum float64
+	for j, v := range x {
+		e := exp32(v - m)
+		y[j] = e
+		sum += float64(e)
+	}
+	d := float32(sum)
 	for j := range y {
 		y[j] /= d
 	}

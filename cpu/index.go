@@ -99,28 +99,25 @@ func (k *iotaKernel[T]) part(p, _ int) {
 	}
 }
 
-// randomKernel fills [0, 1) uniforms: element i is gen(seed, step, i), gen being
-// graph.RandomFloat32 or graph.RandomFloat64.
+// randomKernel fills [0, 1) uniforms: element i is graph.RandomFloat32 or graph.RandomFloat64
+// of (seed, step, i) (random.go).
 type randomKernel[T float] struct {
 	r     *runner
 	step  *value
 	out   *value
 	seed  uint64
-	gen   func(seed, step, i uint64) T
 	parts int
-	s     uint64
+	key   uint64
 	y     []T
 }
 
 func (k *randomKernel[T]) run() error {
-	k.s, k.y = uint64(slice[int64](k.step)[0]), slice[T](k.out)
+	k.key, k.y = randomKey(k.seed, uint64(slice[int64](k.step)[0])), slice[T](k.out)
 	k.r.do(k, k.parts)
 	return nil
 }
 
 func (k *randomKernel[T]) part(p, _ int) {
 	lo, hi := split(len(k.y), k.parts, p)
-	for i := lo; i < hi; i++ {
-		k.y[i] = k.gen(k.seed, k.s, uint64(i))
-	}
+	fillUniform(k.y[lo:hi], k.key, uint64(lo))
 }

@@ -69,9 +69,9 @@ func newKernel(e *env, n *graph.Node, ins []*value, out *value) (kernel, error) 
 	case graph.RandomUniformOp:
 		switch dt {
 		case graph.F32:
-			k = &randomKernel[float32]{r: e.r, step: ins[0], out: out, seed: op.Seed, gen: graph.RandomFloat32, parts: partsFor(e.threads, out.size, 8)}
+			k = &randomKernel[float32]{r: e.r, step: ins[0], out: out, seed: op.Seed, parts: partsFor(e.threads, out.size, 8)}
 		case graph.F64:
-			k = &randomKernel[float64]{r: e.r, step: ins[0], out: out, seed: op.Seed, gen: graph.RandomFloat64, parts: partsFor(e.threads, out.size, 8)}
+			k = &randomKernel[float64]{r: e.r, step: ins[0], out: out, seed: op.Seed, parts: partsFor(e.threads, out.size, 8)}
 		}
 	case graph.LayerNormOp, graph.SoftmaxOp, graph.GELUOp, graph.QuickGELUOp, graph.AttentionOp:
 		k = forFloat(dt, fusedOf{e, op, ins, out})
@@ -177,7 +177,9 @@ func binaryF[T float](o binaryOf) kernel {
 	if fn == nil {
 		return nil
 	}
-	return newZip(o.e, o.a, o.b, o.out, cost, fn)
+	k := newZip(o.e, o.a, o.b, o.out, cost, fn)
+	k.repA, k.repB = binaryRepeat[T](o.kind)
+	return k
 }
 
 func binaryI[T integer](o binaryOf) kernel {

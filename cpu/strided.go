@@ -193,7 +193,9 @@ type zipKernel[T, U elem] struct {
 	out        *value
 	parts      int
 	fn         func(a, b []T, y []U)
-	check      func(a, b []T) error // optional, run before fn (integer division by zero; contiguous operands)
+	check      func(a, b []T) error    // optional, run before fn (integer division by zero; contiguous operands)
+	repA       func(a T, b []T, y []U) // optional: fn with a repeated (stride-0) first operand
+	repB       func(a []T, b T, y []U) // optional: fn with a repeated second operand
 	p          *ewPlan
 	sa, sb     [][]T
 	a, b       []T
@@ -228,9 +230,16 @@ func (k *zipKernel[T, U]) part(p, w int) {
 		if !ok {
 			return
 		}
-		a := fetch(k.a, c.offs[0], k.p.inner[0], n, slot(k.sa, w))
-		b := fetch(k.b, c.offs[1], k.p.inner[1], n, slot(k.sb, w))
-		k.fn(a, b, k.y[o:o+n])
+		switch {
+		case k.repA != nil && k.p.inner[0] == 0:
+			k.repA(k.a[c.offs[0]], fetch(k.b, c.offs[1], k.p.inner[1], n, slot(k.sb, w)), k.y[o:o+n])
+		case k.repB != nil && k.p.inner[1] == 0:
+			k.repB(fetch(k.a, c.offs[0], k.p.inner[0], n, slot(k.sa, w)), k.b[c.offs[1]], k.y[o:o+n])
+		default:
+			a := fetch(k.a, c.offs[0], k.p.inner[0], n, slot(k.sa, w))
+			b := fetch(k.b, c.offs[1], k.p.inner[1], n, slot(k.sb, w))
+			k.fn(a, b, k.y[o:o+n])
+		}
 	}
 }
 

@@ -74,6 +74,14 @@ var viewCases = []viewCase{
 	{"column_broadcast", []graph.Shape{{3, 700}, {3, 1}}, func(in []*graph.Node) []*graph.Node {
 		return []*graph.Node{graph.Div(in[0], in[1]), graph.Max(in[1], in[0])}
 	}, 0},
+	{"repeated_operands", []graph.Shape{{3, 700}, {3, 1}}, func(in []*graph.Node) []*graph.Node {
+		one := in[0].Graph().Scalar(1, in[0].DType())
+		outs := []*graph.Node{graph.Sub(one, in[0]), graph.AddScalar(in[0], 2)}
+		for _, f := range []func(a, b *graph.Node) *graph.Node{graph.Add, graph.Sub, graph.Mul, graph.Div} {
+			outs = append(outs, f(in[1], in[0]), f(in[0], in[1]))
+		}
+		return outs
+	}, 0},
 	{"transposed_operands", []graph.Shape{{3, 4, 5}, {5, 4, 3}}, func(in []*graph.Node) []*graph.Node {
 		y := graph.Add(graph.Tanh(graph.Transpose(in[0], 2, 1, 0)), in[1])
 		return []*graph.Node{graph.Mul(y, graph.Transpose(graph.Transpose(in[1], 2, 0, 1), 1, 2, 0))}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bridgetower-go/bt/graph"
 )
@@ -136,29 +137,31 @@ func InitTensor(cfg *Config, p ParamInfo, seed uint64) *graph.Tensor {
 
 // NormalFloat64 is element i of the standard normal stream of a seed: Box–Muller on the uniforms
 // graph.RandomFloat64(seed, 0, i) and graph.RandomFloat64(seed, 1, i).
-func NormalFloat64(seed, i uint64) float64 {
-	u1 := 1 - graph.RandomFloat64(seed, 0, i) // (0, 1]
-	u2 := graph.RandomFloat64(seed, 1, i)
-	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
-}
+func NormalFloat64(seed, i uint64) float64 { return newNormalStream(seed).at(i) }
 
 // fillNormal sets d[i] = std·NormalFloat64(seed, i), in parallel chunks (the values do not depend
-// on the chunking).
+// on the chunking): min(GOMAXPROCS, chunks) goroutines take chunks from a shared counter.
 func fillNormal(d []float32, seed uint64, std float64) {
 	const chunk = 1 << 16
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for lo := 0; lo < len(d); lo += chunk {
-		hi := min(lo+chunk, len(d))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(lo, hi int) {
-			defer func() { <-sem; wg.Done() }()
-			for i := lo; i < hi; i++ {
-				d[i] = float32(std * NormalFloat64(seed, uint64(i)))
+	s := newNormalStream(seed)
+	chunks := (len(d) + chunk - 1) / chunk
+	var next atomic.Int64
+	work := func() {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
 			}
-		}(lo, hi)
+			lo, hi := c*chunk, min((c+1)*chunk, len(d))
+			s.fill(d[lo:hi], uint64(lo), std)
+		}
 	}
+	var wg sync.WaitGroup
+	for w := 1; w < min(runtime.GOMAXPROCS(0), chunks); w++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	work()
 	wg.Wait()
 }
 

@@ -65,15 +65,11 @@ func additiveMask(mask *graph.Node) *graph.Node {
 // + pad, so real tokens count from pad+1 and pads get pad. As with nn.Embedding(padding_idx=pad),
 // the pad rows of the word and position tables receive no gradient. Result [B, T, Ht].
 func (b *builder) textEmbeddings(ids *graph.Node) *graph.Node {
-	g, dt := b.g, b.dt
+	g := b.g
 	bsz, t := ids.Shape()[0], ids.Shape()[1]
 	pad := float64(*b.cfg.Text.PadTokenID)
 	isPad := graph.Equal(ids, g.Scalar(pad, graph.I64)) // [B T]
-	notPad := graph.Cast(graph.NotEqual(ids, g.Scalar(pad, graph.I64)), dt)
-	// Inclusive cumulative sum along T as a product with an upper-triangular ones matrix.
-	tri := graph.Cast(graph.LessEqual(g.Iota(graph.I64, graph.Shape{t, t}, 0), g.Iota(graph.I64, graph.Shape{t, t}, 1)), dt)
-	cum := graph.MatMul(notPad, tri)
-	pos := graph.Cast(graph.AddScalar(graph.Mul(cum, notPad), pad), graph.I64) // [B T]
+	pos := positionIDs(ids, *b.cfg.Text.PadTokenID)     // [B T]
 
 	padCond := graph.Reshape(isPad, bsz, t, 1)
 	lookup := func(table *graph.Node, idx *graph.Node) *graph.Node {
@@ -87,6 +83,21 @@ func (b *builder) textEmbeddings(ids *graph.Node) *graph.Node {
 	x = graph.Add(x, lookup(b.p(p+"position_embeddings.weight"), pos))
 	x = b.layerNorm(x, p+"LayerNorm", b.cfg.Text.LayerNormEps)
 	return b.dropout(x, p+"dropout", b.cfg.Text.HiddenDropoutProb)
+}
+
+// positionIDs is RoBERTa's create_position_ids_from_input_ids on ids [B T] (I64):
+// cumsum(ids != pad)·(ids != pad) + pad, in I64. The inclusive cumulative sum along T is a
+// Hillis–Steele scan, ⌈log₂ T⌉ steps of adding the running sums shifted right by 1, 2, 4, … (a
+// slice and a zero pad), instead of a product with a [T T] triangle of ones.
+func positionIDs(ids *graph.Node, pad int) *graph.Node {
+	t := ids.Shape()[1]
+	notPad := graph.Cast(graph.NotEqual(ids, ids.Graph().Scalar(float64(pad), graph.I64)), graph.I64)
+	cum := notPad
+	for s := 1; s < t; s *= 2 {
+		shifted := graph.Pad(graph.SliceAxis(cum, 1, 0, t-s), []int{0, s}, []int{0, 0})
+		cum = graph.Add(cum, shifted)
+	}
+	return graph.AddScalar(graph.Mul(cum, notPad), float64(pad))
 }
 
 // textLayer is BERT layer i of the text tower on x [B, T, Ht] with the additive text mask.
