@@ -208,6 +208,9 @@ func Resume(backend graph.Backend, dir string) (*Trainer, error) {
 		return nil, fmt.Errorf("train: resume: rng state: %w", err)
 	}
 	t.step, t.data, t.bad, t.restore = st.Step, st.Data, st.BadSteps, true
+	if t.history, err = replayMetrics(cfg.OutDir, st.Step); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -1,9 +1,12 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -131,4 +134,47 @@ func (p *progress) done() {
 	if p.w != nil && p.printed {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// replayMetrics reads dir/metrics.jsonl back for a run resumed after step: the records up to and
+// including step (the first of each, should a killed run have logged steps that the resumed run
+// repeats) become the history again, so that curves.png shows the whole run, and the file is
+// rewritten with only those records (temporary file, renamed), so that it holds each step once.
+// A missing file gives no history.
+func replayMetrics(dir string, step int) ([]Record, error) {
+	path := filepath.Join(dir, "metrics.jsonl")
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
+	}
+	var kept []Record
+	var out bytes.Buffer
+	seen := map[[2]any]bool{}
+	for i, line := range bytes.Split(raw, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			if i == bytes.Count(raw, []byte("\n")) { // a last line cut by the kill
+				break
+			}
+			return nil, fmt.Errorf("train: resume: %s line %d: %w", path, i+1, err)
+		}
+		key := [2]any{r.Kind, r.Step}
+		if r.Step > step || seen[key] {
+			continue
+		}
+		seen[key] = true
+		kept = append(kept, r)
+		out.Write(line)
+		out.WriteByte('\n')
+	}
+	if err := writeFileAtomic(path, out.Bytes()); err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
+	}
+	return kept, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -20,27 +21,20 @@ import (
 // Plot draws the loss curve (and the evaluation metrics, below it) of History to a PNG file,
 // written to a temporary file and renamed.
 func (t *Trainer) Plot(path string) error {
-	var loss plotter.XYs
-	metrics := map[string]plotter.XYs{}
-	for _, r := range t.history {
-		switch {
-		case r.Kind == "step" && !r.Skipped:
-			loss = append(loss, plotter.XY{X: float64(r.Step), Y: r.Loss})
-		case r.Kind == "eval":
-			for k, v := range r.Metrics {
-				metrics[k] = append(metrics[k], plotter.XY{X: float64(r.Step), Y: v})
-			}
-		}
-	}
+	loss, valLoss, metrics := curves(t.history)
 	plots := []*plot.Plot{plot.New()}
 	plots[0].Title.Text = "training loss"
 	plots[0].X.Label.Text = "step"
-	if err := plotutil.AddLines(plots[0], "loss", loss); err != nil {
+	lines := []any{"loss", loss}
+	if len(valLoss) > 0 {
+		lines = append(lines, "val loss", valLoss)
+	}
+	if err := plotutil.AddLinePoints(plots[0], lines...); err != nil {
 		return fmt.Errorf("train: plot: %w", err)
 	}
 	if len(metrics) > 0 {
 		p := plot.New()
-		p.Title.Text = "evaluation"
+		p.Title.Text = "evaluation (val)"
 		p.X.Label.Text = "step"
 		names := make([]string, 0, len(metrics))
 		for k := range metrics {
@@ -80,6 +74,32 @@ func (t *Trainer) Plot(path string) error {
 		return fmt.Errorf("train: plot %s: %w", path, werr)
 	}
 	return nil
+}
+
+// curves splits a run's history into the plotted series: the training loss per step, the val
+// loss per evaluation (drawn with the training loss: same scale) and every other evaluation
+// metric (scores in [0, 1]). Counts ("n", "*.n") are not curves and are left out, so that the
+// scores keep their scale.
+func curves(history []Record) (loss, valLoss plotter.XYs, metrics map[string]plotter.XYs) {
+	metrics = map[string]plotter.XYs{}
+	for _, r := range history {
+		switch {
+		case r.Kind == "step" && !r.Skipped:
+			loss = append(loss, plotter.XY{X: float64(r.Step), Y: r.Loss})
+		case r.Kind == "eval":
+			for k, v := range r.Metrics {
+				xy := plotter.XY{X: float64(r.Step), Y: v}
+				switch {
+				case k == "n" || strings.HasSuffix(k, ".n"):
+				case k == "loss":
+					valLoss = append(valLoss, xy)
+				default:
+					metrics[k] = append(metrics[k], xy)
+				}
+			}
+		}
+	}
+	return loss, valLoss, metrics
 }
 
 // plotsColumn arranges plots as rows of one column.

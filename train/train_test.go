@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,6 +83,16 @@ func TestResumeBitExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameState(t, "interrupted and resumed vs uninterrupted", a, c)
+	// The resumed run's history (and so its curves) covers steps 1–6, each once.
+	var steps []int
+	for _, r := range c.History() {
+		if r.Kind == "step" {
+			steps = append(steps, r.Step)
+		}
+	}
+	if fmt.Sprint(steps) != "[1 2 3 4 5 6]" {
+		t.Errorf("history of the resumed run has steps %v, want [1 2 3 4 5 6]", steps)
+	}
 
 	// metrics.jsonl has one step record per step of A; the curves were drawn.
 	lines := readLines(t, filepath.Join(outA, "metrics.jsonl"))
