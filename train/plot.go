@@ -1,6 +1,8 @@
 package train
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,17 +22,45 @@ import (
 
 // Plot draws the loss curve (and the evaluation metrics, below it) of History to a PNG file,
 // written to a temporary file and renamed.
-func (t *Trainer) Plot(path string) error {
-	loss, valLoss, metrics := curves(t.history)
+func (t *Trainer) Plot(path string) error { return plotHistory(t.history, path) }
+
+// PlotMetrics draws the curves of a run's metrics.jsonl (e.g. OUT/metrics.jsonl of bt fine-tune)
+// to a PNG file, as Plot does at the end of a run.
+func PlotMetrics(metricsPath, pngPath string) error {
+	raw, err := os.ReadFile(metricsPath)
+	if err != nil {
+		return fmt.Errorf("train: plot: %w", err)
+	}
+	var h []Record
+	for i, line := range bytes.Split(raw, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return fmt.Errorf("train: plot: %s line %d: %w", metricsPath, i+1, err)
+		}
+		h = append(h, r)
+	}
+	return plotHistory(h, pngPath)
+}
+
+func plotHistory(history []Record, path string) error {
+	loss, valLoss, metrics := curves(history)
 	plots := []*plot.Plot{plot.New()}
 	plots[0].Title.Text = "training loss"
 	plots[0].X.Label.Text = "step"
-	lines := []any{"loss", loss}
-	if len(valLoss) > 0 {
-		lines = append(lines, "val loss", valLoss)
-	}
-	if err := plotutil.AddLinePoints(plots[0], lines...); err != nil {
+	if err := plotutil.AddLines(plots[0], "loss", loss); err != nil {
 		return fmt.Errorf("train: plot: %w", err)
+	}
+	if len(valLoss) > 0 {
+		l, pts, err := plotter.NewLinePoints(valLoss)
+		if err != nil {
+			return fmt.Errorf("train: plot: %w", err)
+		}
+		l.Color, pts.Color, pts.Shape = plotutil.Color(1), plotutil.Color(1), plotutil.Shape(1)
+		plots[0].Add(l, pts)
+		plots[0].Legend.Add("val loss", l, pts)
 	}
 	if len(metrics) > 0 {
 		p := plot.New()

@@ -90,3 +90,21 @@ func TestReplayMetricsAfterKill(t *testing.T) {
 		t.Errorf("missing file: %v, %v", h, err)
 	}
 }
+
+// PlotMetrics redraws a run's curves from its metrics.jsonl; a bad line is an error naming it.
+func TestPlotMetrics(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "metrics.jsonl")
+	os.WriteFile(m, []byte("{\"kind\":\"step\",\"step\":1,\"loss\":3}\n{\"kind\":\"step\",\"step\":2,\"loss\":2}\n{\"kind\":\"eval\",\"step\":2,\"metrics\":{\"n\":10,\"loss\":2.2,\"accuracy\":0.5}}\n"), 0o644)
+	out := filepath.Join(dir, "curves.png")
+	if err := PlotMetrics(m, out); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
+		t.Fatalf("curves.png: %v", err)
+	}
+	os.WriteFile(m, []byte("{\"kind\":\"step\",\"step\":1,\"loss\":3}\n{oops\n"), 0o644)
+	if err := PlotMetrics(m, out); err == nil || !strings.Contains(err.Error(), "metrics.jsonl line 2") {
+		t.Errorf("bad line: %v, want an error naming metrics.jsonl line 2", err)
+	}
+}
