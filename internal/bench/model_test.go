@@ -19,7 +19,6 @@ func forwardFlopsByHand(cfg *model.Config, b, t int) int64 {
 	g := cfg.Vision.ImageSize / cfg.Vision.PatchSize
 	ni := g*g + 1
 	var f int64
-	f += int64(2 * t * t)                                                             // position ids: the cumulative sum over T as [T]·[T T] (model/text.go)
 	f += int64(cfg.Text.NumHiddenLayers) * layer(t, t, ht, cfg.Text.IntermediateSize) // RoBERTa
 	f += int64(2 * g * g * 3 * cfg.Vision.PatchSize * cfg.Vision.PatchSize * hv)      // patch embedding
 	f += int64(cfg.Vision.NumHiddenLayers) * layer(ni, ni, hv, 4*hv)                  // CLIP blocks
