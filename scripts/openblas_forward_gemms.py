@@ -38,7 +38,6 @@ def gemm_list(b, t):
         g[(1, b * n, H, i)] += 1
         g[(1, b * n, i, H)] += 1
 
-    g[(b, 1, t, t)] += 1  # position ids (cumulative sum as a product)
     for _ in range(TEXT_LAYERS):
         attention_layer(t, t)
         ffn(t, FFN)

@@ -225,7 +225,7 @@ def gemm_flops(b, t):
     def layer(n, m, h, i):
         return 4 * n * h * h + 4 * m * h * h + 4 * n * m * h + 4 * n * h * i
 
-    f = 2 * t * t  # bt computes the position ids' cumulative sum as a product
+    f = 0  # the position ids are a scan (no product) in bt as in torch
     f += TEXT_LAYERS * layer(t, t, H, FFN) + 2 * (ni - 1) * 3 * PATCH * PATCH * H + VISION_LAYERS * layer(ni, ni, H, 4 * H)
     f += CROSS_LAYERS * (2 * t * H * H + 2 * ni * H * H)
     f += CROSS_LAYERS * (layer(t, t, H, 0) + layer(t, ni, H, FFN) + layer(ni, ni, H, 0) + layer(ni, t, H, FFN))
