@@ -11,7 +11,7 @@ import (
 )
 
 // taskSplits derives classification rows (question → its answer as the label) and retrieval
-// rows (question as the caption) from a small shapes set, as TestFineTuneClassifyAndRetrieval.
+// rows (question as the caption) from a small shapes set (for the fine-tune, eval and ablate tests).
 func taskSplits(t *testing.T, dir string) map[string][2]string {
 	t.Helper()
 	sets := filepath.Join(dir, "shapes")

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/bridgetower-go/bt/train/data"
 )
 
 // bt eval refuses, before loading anything, a missing --data, a --predictions that would
@@ -41,37 +39,13 @@ func TestEvalRefusals(t *testing.T) {
 // bt eval reads the final directory with its predictions written as JSON lines.
 func TestFineTuneClassifyAndRetrieval(t *testing.T) {
 	work := t.TempDir()
-	sets := filepath.Join(work, "shapes")
-	if _, err := data.GenerateShapes(sets, data.ShapesOptions{N: 80, Seed: 4, Size: 32, PerImage: 1, ValFraction: 0.25}); err != nil {
-		t.Fatal(err)
-	}
-	var cls, ret []string
-	readJSONL(t, filepath.Join(sets, "train.jsonl"), func(line []byte) {
-		var r struct {
-			Image    string
-			Question string
-			Answers  []struct{ Answer string }
-		}
-		if err := json.Unmarshal(line, &r); err != nil {
-			t.Fatal(err)
-		}
-		c, _ := json.Marshal(map[string]string{"image": r.Image, "text": r.Question, "label": r.Answers[0].Answer})
-		q, _ := json.Marshal(map[string]string{"image": r.Image, "caption": r.Question})
-		cls, ret = append(cls, string(c)), append(ret, string(q))
-	})
-	write := func(name string, rows []string) string {
-		p := filepath.Join(sets, name)
-		if err := os.WriteFile(p, []byte(strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	splits := taskSplits(t, work)
 	for _, tc := range []struct {
 		task, train, val string
 		metrics          []string
 	}{
-		{"classify", write("cls.jsonl", cls), write("cls_val.jsonl", cls[:20]), []string{"accuracy", "loss", "baseline"}},
-		{"retrieval", write("ret.jsonl", ret), write("ret_val.jsonl", ret[:12]), []string{"itm_accuracy", "ir_r1", "tr_r10", "baseline"}},
+		{"classify", splits["classify"][0], splits["classify"][1], []string{"accuracy", "loss", "baseline"}},
+		{"retrieval", splits["retrieval"][0], splits["retrieval"][1], []string{"itm_accuracy", "ir_r1", "tr_r10", "baseline"}},
 	} {
 		out := filepath.Join(work, tc.task)
 		msg, err := runBT(t, "fine-tune", "--task", tc.task, "--train", tc.train, "--val", tc.val, "--preset", "tiny", "--image-size", "32",
