@@ -45,6 +45,17 @@ func childThreads(jobs int) int {
 	return max(1, runtime.NumCPU()/jobs)
 }
 
+// cappedJobs is the number of cell processes to run at once: --jobs, but no more than the cells
+// to run; more jobs than CPUs is allowed (a scheduler may know better) with a warning, as those
+// cells then share cores and each holds its own memory.
+func cappedJobs(errw io.Writer, jobs, cells int) int {
+	jobs = max(1, min(jobs, cells))
+	if n := runtime.NumCPU(); jobs > n {
+		fmt.Fprintf(errw, "ablate: warning: --jobs %d is more than this machine's %d CPUs: the cells will share cores\n", jobs, n)
+	}
+	return jobs
+}
+
 // runCellProcesses runs every unfinished cell as a child process, at most --jobs at once, in
 // cell order. After a failed cell no new cell starts; the running ones finish; the failures
 // are returned together.
@@ -62,6 +73,7 @@ func runCellProcesses(ctx context.Context, c *cli.Context, s *ablateSetup, r *ab
 		}
 		todo = append(todo, cell)
 	}
+	jobs = cappedJobs(errw, jobs, len(todo))
 	threads := childThreads(jobs)
 	if jobs > 1 {
 		what := "GOMAXPROCS from the environment"

@@ -244,3 +244,19 @@ func TestAblateJobsInterruptSavesEveryCell(t *testing.T) {
 		}
 	}
 }
+
+// --jobs is capped at the cells to run; more jobs than CPUs run, with a warning.
+func TestCappedJobs(t *testing.T) {
+	var w strings.Builder
+	n := runtime.NumCPU()
+	if got := cappedJobs(&w, 100000, 18); got != 18 || (n < 18) != strings.Contains(w.String(), "more than this machine's") {
+		t.Errorf("100000 jobs for 18 cells: %d, warning %q (CPUs %d)", got, w.String(), n)
+	}
+	w.Reset()
+	if got := cappedJobs(&w, 1, 18); got != 1 || w.Len() != 0 {
+		t.Errorf("1 job: %d, %q", got, w.String())
+	}
+	if got := cappedJobs(&w, 4, 0); got != 1 {
+		t.Errorf("no cells left: %d jobs, want 1", got)
+	}
+}
