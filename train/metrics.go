@@ -136,6 +136,33 @@ func (p *progress) done() {
 	}
 }
 
+// readMetrics reads a metrics.jsonl: its records and their lines as written. A last line without
+// its newline that does not parse is a line cut by a kill and is dropped; any other bad line is an
+// error naming the file and line.
+func readMetrics(path string) ([]Record, [][]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var recs []Record
+	var lines [][]byte
+	segs := bytes.Split(raw, []byte("\n"))
+	for i, line := range segs {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			if i == len(segs)-1 {
+				break
+			}
+			return nil, nil, fmt.Errorf("%s line %d: %w", path, i+1, err)
+		}
+		recs, lines = append(recs, r), append(lines, line)
+	}
+	return recs, lines, nil
+}
+
 // replayMetrics reads dir/metrics.jsonl back for a run resumed after step: the records up to and
 // including step (the first of each, should a killed run have logged steps that the resumed run
 // repeats) become the history again, so that curves.png shows the whole run, and the file is
@@ -143,34 +170,28 @@ func (p *progress) done() {
 // A missing file gives no history.
 func replayMetrics(dir string, step int) ([]Record, error) {
 	path := filepath.Join(dir, "metrics.jsonl")
-	raw, err := os.ReadFile(path)
+	recs, lines, err := readMetrics(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("train: resume: %w", err)
 	}
+	type key struct {
+		kind string
+		step int
+	}
 	var kept []Record
 	var out bytes.Buffer
-	seen := map[[2]any]bool{}
-	for i, line := range bytes.Split(raw, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
+	seen := map[key]bool{}
+	for i, r := range recs {
+		k := key{r.Kind, r.Step}
+		if r.Step > step || seen[k] {
 			continue
 		}
-		var r Record
-		if err := json.Unmarshal(line, &r); err != nil {
-			if i == bytes.Count(raw, []byte("\n")) { // a last line cut by the kill
-				break
-			}
-			return nil, fmt.Errorf("train: resume: %s line %d: %w", path, i+1, err)
-		}
-		key := [2]any{r.Kind, r.Step}
-		if r.Step > step || seen[key] {
-			continue
-		}
-		seen[key] = true
+		seen[k] = true
 		kept = append(kept, r)
-		out.Write(line)
+		out.Write(lines[i])
 		out.WriteByte('\n')
 	}
 	if err := writeFileAtomic(path, out.Bytes()); err != nil {

@@ -1,8 +1,6 @@
 package train
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,20 +25,9 @@ func (t *Trainer) Plot(path string) error { return plotHistory(t.history, path) 
 // PlotMetrics draws the curves of a run's metrics.jsonl (e.g. OUT/metrics.jsonl of bt fine-tune)
 // to a PNG file, as Plot does at the end of a run.
 func PlotMetrics(metricsPath, pngPath string) error {
-	raw, err := os.ReadFile(metricsPath)
+	h, _, err := readMetrics(metricsPath)
 	if err != nil {
 		return fmt.Errorf("train: plot: %w", err)
-	}
-	var h []Record
-	for i, line := range bytes.Split(raw, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var r Record
-		if err := json.Unmarshal(line, &r); err != nil {
-			return fmt.Errorf("train: plot: %s line %d: %w", metricsPath, i+1, err)
-		}
-		h = append(h, r)
 	}
 	return plotHistory(h, pngPath)
 }
