@@ -28,7 +28,8 @@ func init() {
 			"(cross-modal layers and heads × 5). Every --eval-every steps (and at the end) the val split is\n" +
 			"evaluated; OUT gets metrics.jsonl, curves.png, checkpoint-<step>/ directories and, at the end,\n" +
 			"OUT/final: a complete model directory (config.json with id2label = the answers, model.safetensors,\n" +
-			"tokenizer, preprocessor_config.json, answers.json) for bt ask and bt eval. Ctrl-C saves a\n" +
+			"tokenizer, preprocessor_config.json, answers.json) for bt ask and bt eval (with --keep-best, also\n" +
+			"OUT/best: the model of the best evaluation, and best.json with its step and score). Ctrl-C saves a\n" +
 			"checkpoint; --resume continues from OUT's newest checkpoint with the same data order.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "task", Usage: "vqa, retrieval or classify", Required: true},
@@ -56,6 +57,7 @@ func init() {
 			&cli.IntFlag{Name: "eval-every", Usage: "steps between val evaluations (default: once per epoch)"},
 			&cli.IntFlag{Name: "checkpoint-every", Usage: "steps between checkpoints (default: once per epoch)"},
 			&cli.IntFlag{Name: "keep", Value: 2, Usage: "checkpoints kept (0: all)"},
+			&cli.BoolFlag{Name: "keep-best", Usage: "also keep the model of the best val evaluation (vqa_score, accuracy or itm_accuracy) in OUT/best"},
 			&cli.BoolFlag{Name: "freeze-vision", Usage: "do not train the vision encoder"},
 			&cli.BoolFlag{Name: "freeze-text", Usage: "do not train the text encoder"},
 			&cli.IntFlag{Name: "grad-accum", Value: 1, Usage: "micro-batches per optimizer step"},
@@ -247,6 +249,9 @@ func runFineTune(c *cli.Context) error {
 	}
 	if r.baseline != "" {
 		fmt.Fprintf(w, "%s\n", r.baseline)
+	}
+	if b := r.trainer.Best(); b != nil {
+		fmt.Fprintf(w, "best val %s %.4f at step %d: %s\n", b.Metric, b.Value, b.Step, filepath.Join(f.out, train.BestDir))
 	}
 	if sum.EndOfData {
 		fmt.Fprintf(w, "note: the training data ended before step %d\n", r.trainer.Config().Steps)

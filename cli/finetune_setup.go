@@ -297,6 +297,11 @@ func newTrainer(c *cli.Context, f *ftFlags, backend graph.Backend, start *startM
 		Steps: steps, Warmup: int(f.warmup * float64(steps)), BatchSize: rf.BatchSize, Accumulate: f.accum, Clip: f.clip,
 		FreezeVision: c.Bool("freeze-vision"), FreezeText: c.Bool("freeze-text"), Dropout: c.Bool("dropout"), RowMask: true,
 		CheckpointEvery: f.ckEvery, Keep: c.Int("keep"), EvalEvery: f.evalEvery, Seed: rf.Seed, OutDir: f.out}
+	if c.Bool("keep-best") {
+		if cfg.KeepBest, err = train.TaskMetric(f.task); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.CheckpointEvery == 0 {
 		cfg.CheckpointEvery = stepsPerEpoch
 	}

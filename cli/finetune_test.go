@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -98,7 +99,7 @@ func TestFineTuneLearnsColour(t *testing.T) {
 	steps := "150"
 	msg, err := runBT(t, "fine-tune", "--task", "vqa", "--train", filepath.Join(sets, "train.jsonl"), "--val", filepath.Join(sets, "val.jsonl"),
 		"--preset", "tiny", "--image-size", "32", "--patch-size", "8", "--out", out, "--steps", steps, "--batch-size", "16",
-		"--lr", "3e-4", "--lr-mult-cross", "1", "--lr-mult-head", "1", "--eval-every", "75", "--checkpoint-every", "75")
+		"--lr", "3e-4", "--lr-mult-cross", "1", "--lr-mult-head", "1", "--eval-every", "75", "--checkpoint-every", "75", "--keep-best")
 	if err != nil {
 		t.Fatalf("fine-tune: %v\n%s", err, msg)
 	}
@@ -157,6 +158,36 @@ func TestFineTuneLearnsColour(t *testing.T) {
 	}
 	if m["vqa_score"] != final["vqa_score"] || m["baseline"] != baseline || m["n"] != 100 {
 		t.Errorf("eval: vqa_score %v baseline %v n %v; the run's last evaluation %v, baseline %v, 100 rows", m["vqa_score"], m["baseline"], m["n"], final["vqa_score"], baseline)
+	}
+	// --keep-best: OUT/best holds the model of the better of the two evaluations, and bt eval
+	// scores it as the run did.
+	bestStep, best := 75, evals[0]["vqa_score"]
+	if evals[1]["vqa_score"] > best {
+		bestStep, best = 150, evals[1]["vqa_score"]
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "best", "best.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Metric string
+		Value  float64
+		Step   int
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.Metric != "vqa_score" || rec.Value != best || rec.Step != bestStep {
+		t.Errorf("best/best.json %s, want vqa_score %v at step %d", raw, best, bestStep)
+	}
+	if !strings.Contains(msg, fmt.Sprintf("best val vqa_score %.4f at step %d", best, bestStep)) {
+		t.Errorf("fine-tune output does not name the best evaluation:\n%s", msg)
+	}
+	stdout, stderr, code = runMain(t, "eval", "--model", filepath.Join(out, "best"), "--data", filepath.Join(sets, "val.jsonl"), "--json")
+	if code != ExitOK {
+		t.Fatalf("eval of best/: exit %d: %s", code, stderr)
+	}
+	lines = strings.Split(strings.TrimSpace(stdout), "\n")
+	var mb map[string]float64
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &mb); err != nil || mb["vqa_score"] != best {
+		t.Errorf("eval of best/: %q (%v), want vqa_score %v", lines[len(lines)-1], err, best)
 	}
 	// The score again, from the predictions and the answers of the file (data.VQAScore).
 	val, err := data.ReadJSONL(filepath.Join(sets, "val.jsonl"), data.TaskVQA, data.ReadOptions{})

@@ -72,14 +72,10 @@ func (t *Trainer) Save() (string, error) {
 }
 
 func (t *Trainer) writeCheckpoint(dir string) error {
-	weights := map[string]*graph.Tensor{}
-	for name, p := range t.params {
-		weights[hfName(t.groups[name], name)] = p
+	if err := t.writeModel(dir); err != nil {
+		return err
 	}
 	meta := map[string]string{"format": "bt-train", "step": strconv.Itoa(t.step)}
-	if err := safetensors.WriteFile(filepath.Join(dir, "model.safetensors"), weights, meta); err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
-	}
 	opt := map[string]*graph.Tensor{}
 	for name, s := range t.moms {
 		hf := hfName(t.groups[name], name)
@@ -88,13 +84,6 @@ func (t *Trainer) writeCheckpoint(dir string) error {
 	}
 	if err := safetensors.WriteFile(filepath.Join(dir, "optimizer.safetensors"), opt, meta); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
-	}
-	cfgJSON, err := t.mcfg.Marshal()
-	if err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "config.json"), cfgJSON); err != nil {
-		return err
 	}
 	rng, err := t.rng.MarshalBinary()
 	if err != nil {
@@ -105,12 +94,33 @@ func (t *Trainer) writeCheckpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
-	for _, name := range st.Files {
+	return writeFileAtomic(filepath.Join(dir, "trainer.json"), append(js, '\n'))
+}
+
+// writeModel writes the files of a model directory into dir: every weight (HF names),
+// config.json and the files given to New.
+func (t *Trainer) writeModel(dir string) error {
+	weights := map[string]*graph.Tensor{}
+	for name, p := range t.params {
+		weights[hfName(t.groups[name], name)] = p
+	}
+	meta := map[string]string{"format": "bt-train", "step": strconv.Itoa(t.step)}
+	if err := safetensors.WriteFile(filepath.Join(dir, "model.safetensors"), weights, meta); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	cfgJSON, err := t.mcfg.Marshal()
+	if err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "config.json"), cfgJSON); err != nil {
+		return err
+	}
+	for _, name := range sortedNames(t.files) {
 		if err := writeFileAtomic(filepath.Join(dir, name), t.files[name]); err != nil {
 			return err
 		}
 	}
-	return writeFileAtomic(filepath.Join(dir, "trainer.json"), append(js, '\n'))
+	return nil
 }
 
 // checkpoints lists the checkpoint directories of out by step, oldest first.
@@ -210,6 +220,11 @@ func Resume(backend graph.Backend, dir string) (*Trainer, error) {
 	t.step, t.data, t.bad, t.restore = st.Step, st.Data, st.BadSteps, true
 	if t.history, err = replayMetrics(cfg.OutDir, st.Step); err != nil {
 		return nil, err
+	}
+	if cfg.KeepBest != "" {
+		if t.best, err = readBest(cfg.OutDir); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }

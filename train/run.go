@@ -125,7 +125,10 @@ func (t *Trainer) evaluate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("train: evaluation after step %d: %w", t.step, err)
 	}
-	return t.record(Record{Kind: "eval", Step: t.step, Metrics: m})
+	if err := t.record(Record{Kind: "eval", Step: t.step, Metrics: m}); err != nil {
+		return err
+	}
+	return t.keepBest(m)
 }
 
 func (t *Trainer) record(r Record) error {

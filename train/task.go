@@ -28,6 +28,20 @@ func TaskHead(task data.Task) (model.Head, error) {
 	return "", fmt.Errorf("train: unknown task %q (known: vqa, retrieval, classification)", task)
 }
 
+// TaskMetric is the headline validation metric of a task (the one --keep-best compares):
+// vqa_score for VQA, accuracy for classification, itm_accuracy for retrieval.
+func TaskMetric(task data.Task) (string, error) {
+	switch task {
+	case data.TaskVQA:
+		return "vqa_score", nil
+	case data.TaskClassification:
+		return "accuracy", nil
+	case data.TaskRetrieval:
+		return "itm_accuracy", nil
+	}
+	return "", fmt.Errorf("train: unknown task %q (known: vqa, retrieval, classification)", task)
+}
+
 // TaskVocab builds the output vocabulary of a task from its training split: the answers of a VQA
 // set (every major answer, most frequent first), the labels of a classification set, nil for
 // retrieval (the ITM head has the fixed classes no/yes).

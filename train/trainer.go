@@ -47,12 +47,13 @@ type Config struct {
 	Dropout bool `json:"dropout,omitempty"`
 	RowMask bool `json:"row_mask,omitempty"`
 
-	CheckpointEvery int    `json:"checkpoint_every"` // steps between checkpoints (0: only at the end)
-	Keep            int    `json:"keep"`             // checkpoints kept (0: all)
-	MaxBadSteps     int    `json:"max_bad_steps"`    // consecutive non-finite steps that stop the run (0: 5)
-	EvalEvery       int    `json:"eval_every"`       // steps between evaluations (0: only at the end)
-	Seed            uint64 `json:"seed"`             // seed of the trainer's RNG
-	OutDir          string `json:"out_dir"`          // checkpoints, metrics.jsonl, curves.png
+	CheckpointEvery int    `json:"checkpoint_every"`    // steps between checkpoints (0: only at the end)
+	Keep            int    `json:"keep"`                // checkpoints kept (0: all)
+	MaxBadSteps     int    `json:"max_bad_steps"`       // consecutive non-finite steps that stop the run (0: 5)
+	EvalEvery       int    `json:"eval_every"`          // steps between evaluations (0: only at the end)
+	KeepBest        string `json:"keep_best,omitempty"` // metric of Eval whose best value's model is kept in OutDir/best ("": none)
+	Seed            uint64 `json:"seed"`                // seed of the trainer's RNG
+	OutDir          string `json:"out_dir"`             // checkpoints, metrics.jsonl, curves.png
 }
 
 func (c *Config) normalize() error {
@@ -112,6 +113,7 @@ type Trainer struct {
 	files   map[string][]byte
 	log     *metricsLog
 	history []Record
+	best    *Best // the best evaluation by KeepBest so far
 
 	// Eval, when set, is called every EvalEvery steps and at the end; its metrics are logged.
 	Eval func(ctx context.Context, t *Trainer) (map[string]float64, error)
