@@ -29,7 +29,7 @@ func init() {
 					&cli.IntFlag{Name: "size", Value: 64, Usage: "image side in pixels (32–1024)"},
 					&cli.IntFlag{Name: "per-image", Value: 3, Usage: "questions per image, of distinct types (1–5)"},
 					&cli.Float64Flag{Name: "val-fraction", Value: 0.1, Usage: "share of the images in val.jsonl"},
-					&cli.StringSliceFlag{Name: "types", Usage: "question types to ask (color, shape, count, exist, position; default all), e.g. for a curriculum"},
+					&cli.StringSliceFlag{Name: "types", Usage: "question types to ask (color, shape, count, exist, position; default all; and side, a curriculum type asked only when named), e.g. for a curriculum"},
 					&cli.BoolFlag{Name: "json", Usage: "print a JSON summary instead of text"},
 				},
 				Action: runDataShapes,

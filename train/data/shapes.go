@@ -25,10 +25,21 @@ const (
 	TypeCount    = "count"    // "how many shapes are there?" → 1, 2, 3
 	TypeExist    = "exist"    // "is there a red circle?" → yes/no, half the no's are near misses
 	TypePosition = "position" // "is the red shape left of the blue shape?" → yes/no
+
+	// TypeSide is a curriculum type, not asked by default: "is the red shape on the left?" →
+	// yes/no (its centre in the left half). One wording only: a model that has learnt it reads the
+	// horizontal place of a named object, the step position questions build on (their answer
+	// flips with the words left/right and with the order of the colours, so no single one of those
+	// facts predicts it, and a model trained on them alone stays at chance).
+	TypeSide = "side"
 )
 
-// ShapeTypes lists the question types in a fixed order.
+// ShapeTypes lists the question types asked by default, in a fixed order.
 var ShapeTypes = []string{TypeColour, TypeShape, TypeCount, TypeExist, TypePosition}
+
+// CurriculumTypes are the types asked only when named (ShapesOptions.Types), after ShapeTypes in
+// the canonical order.
+var CurriculumTypes = []string{TypeSide}
 
 func typeAnswers(t string) []string {
 	switch t {
@@ -134,6 +145,7 @@ func (s *scene) candidates(size int) map[string][]question {
 			add(TypeShape, "which shape is "+ColourNames[o.Colour]+"?", ShapeNames[o.Shape])
 		}
 	}
+	gap := max(2, size/16)
 	n := fmt.Sprint(len(s.Objects))
 	add(TypeCount, "how many shapes are there?", n)
 	add(TypeCount, "how many objects are in the image?", n)
@@ -160,9 +172,20 @@ func (s *scene) candidates(size int) map[string][]question {
 			}
 		}
 	}
+	// Side: an object of a unique colour whose centre is at least size/16 from the middle.
+	for _, o := range s.Objects {
+		if colourN[o.Colour] != 1 {
+			continue
+		}
+		switch c2 := o.X0 + o.X1; { // twice the centre
+		case c2 <= size-2*gap:
+			add(TypeSide, "is the "+ColourNames[o.Colour]+" shape on the left?", "yes")
+		case c2 >= size+2*gap:
+			add(TypeSide, "is the "+ColourNames[o.Colour]+" shape on the left?", "no")
+		}
+	}
 	// Position: two objects of unique colours whose x-extents are apart by at least size/16
 	// (4 px at 64); asked as left of / right of.
-	gap := max(2, size/16)
 	for _, a := range s.Objects {
 		for _, b := range s.Objects {
 			if colourN[a.Colour] != 1 || colourN[b.Colour] != 1 || a.Colour == b.Colour || a.X1+gap > b.X0 {

@@ -119,10 +119,11 @@ var (
 	reCount    = regexp.MustCompile(`^how many (?:shapes are there|objects are in the image)\?$`)
 	reExist    = regexp.MustCompile(`^is there a (\w+) (\w+)\?$`)
 	rePosition = regexp.MustCompile(`^is the (\w+) shape (left|right) of the (\w+) shape\?$`)
+	reSide     = regexp.MustCompile(`^is the (\w+) shape on the left\?$`)
 )
 
 // answerFromPixels answers a question from the objects found in the pixels.
-func answerFromPixels(t *testing.T, q string, objs []pixelObject) string {
+func answerFromPixels(t *testing.T, q string, objs []pixelObject, size int) string {
 	unique := func(match func(o pixelObject) bool) pixelObject {
 		var found []pixelObject
 		for _, o := range objs {
@@ -162,6 +163,13 @@ func answerFromPixels(t *testing.T, q string, objs []pixelObject) string {
 		}
 		return yesNo((m[2] == "left") == (a.cx < b.cx))
 	}
+	if m := reSide.FindStringSubmatch(q); m != nil {
+		a := unique(func(o pixelObject) bool { return o.colour == m[1] })
+		if mid := float64(size) / 2; math.Abs(a.cx-mid) < 3 {
+			t.Fatalf("%q: centre %.1f is not clearly off the middle %.1f", q, a.cx, mid)
+		}
+		return yesNo(a.cx < float64(size)/2)
+	}
 	t.Fatalf("question %q matches no template", q)
 	return ""
 }
@@ -169,9 +177,13 @@ func answerFromPixels(t *testing.T, q string, objs []pixelObject) string {
 // TestShapesAnswersFromPixels checks every answer of a generated set against the answer
 // recomputed from the rendered PNG: hue segmentation, fill-ratio shapes, region centroids.
 func TestShapesAnswersFromPixels(t *testing.T) {
-	for _, c := range []struct{ n, size int }{{900, 64}, {60, 128}} {
+	withSide := append(append([]string(nil), ShapeTypes...), TypeSide)
+	for _, c := range []struct {
+		n, size int
+		types   []string
+	}{{900, 64, ShapeTypes}, {60, 128, ShapeTypes}, {600, 64, withSide}} {
 		dir := filepath.Join(t.TempDir(), "set")
-		sum, err := GenerateShapes(dir, ShapesOptions{N: c.n, Seed: 7, Size: c.size})
+		sum, err := GenerateShapes(dir, ShapesOptions{N: c.n, Seed: 7, Size: c.size, Types: c.types})
 		must(t, err)
 		if sum.TrainQuestions+sum.ValQuestions != c.n {
 			t.Fatalf("%d questions, want %d", sum.TrainQuestions+sum.ValQuestions, c.n)
@@ -192,7 +204,7 @@ func TestShapesAnswersFromPixels(t *testing.T) {
 					objs = findObjects(t, img)
 					images[e.Image] = objs
 				}
-				want := answerFromPixels(t, e.Text, objs)
+				want := answerFromPixels(t, e.Text, objs, c.size)
 				if len(e.Answers) != 1 || e.Answers[0].Answer != want || e.Answers[0].Score != 1 {
 					t.Fatalf("%s %q: answers %v, the pixels say %q (objects %v)", e.Source, e.Text, e.Answers, want, objs)
 				}
@@ -205,15 +217,16 @@ func TestShapesAnswersFromPixels(t *testing.T) {
 		if c.size != 64 {
 			continue
 		}
-		// balance: five types of equal size, answers within a type equal to ±2
-		for _, typ := range ShapeTypes {
+		// balance: types of equal size, answers within a type equal to ±2
+		for _, typ := range c.types {
 			m := perType[typ]
 			total, lo, hi := 0, c.n, 0
 			for _, a := range typeAnswers(typ) {
 				total += m[a]
 				lo, hi = min(lo, m[a]), max(hi, m[a])
 			}
-			if total < c.n/5-2 || total > c.n/5+2 || hi-lo > 2 || len(m) != len(typeAnswers(typ)) {
+			share := c.n / len(c.types)
+			if total < share-2 || total > share+2 || hi-lo > 2 || len(m) != len(typeAnswers(typ)) {
 				t.Errorf("type %s: %v", typ, m)
 			}
 		}

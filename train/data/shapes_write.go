@@ -68,15 +68,16 @@ func (o *ShapesOptions) defaults() error {
 	if len(o.Types) == 0 {
 		o.Types = ShapeTypes
 	}
+	all := append(append([]string(nil), ShapeTypes...), CurriculumTypes...)
 	want := map[string]bool{}
 	for _, t := range o.Types {
-		if typeAnswers(t) == nil || !contains(ShapeTypes, t) {
-			return fmt.Errorf("data: shapes: unknown question type %q (want %v)", t, ShapeTypes)
+		if typeAnswers(t) == nil || !contains(all, t) {
+			return fmt.Errorf("data: shapes: unknown question type %q (want %v)", t, all)
 		}
 		want[t] = true
 	}
 	o.Types = nil
-	for _, t := range ShapeTypes { // canonical order, no repeats
+	for _, t := range all { // canonical order, no repeats
 		if want[t] {
 			o.Types = append(o.Types, t)
 		}
@@ -286,7 +287,12 @@ func shapesReadme(opt ShapesOptions, s *ShapesSummary, vocab *Vocab, base Baseli
 	p("- `exist`: \"is there a red circle?\" → yes/no; absent pairs that share the colour or the shape with an\n")
 	p("  object are drawn twice as often, so that the colour alone does not give the answer.\n")
 	p("- `position`: \"is the red shape left of the blue shape?\", \"... right of ...\" → yes/no; asked only\n")
-	p("  for two objects of unique colours whose horizontal extents are at least %d px apart.\n\n", max(2, opt.Size/16))
+	p("  for two objects of unique colours whose horizontal extents are at least %d px apart.\n", max(2, opt.Size/16))
+	if contains(opt.Types, TypeSide) {
+		p("- `side` (a curriculum type, asked only when named): \"is the red shape on the left?\" → yes/no (its\n")
+		p("  centre in the left half); asked for objects of unique colours centred at least %d px from the middle.\n", max(2, opt.Size/16))
+	}
+	p("\n")
 	p("Each image gets up to %d questions of distinct types (fewer when its scene cannot answer that many\n", opt.PerImage)
 	p("types, e.g. two identical shapes). A balancer picks, among the questions an image\n")
 	p("can answer, the (type, answer) cells with the fewest questions so far (relative to their share),\n")
