@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +51,7 @@ func init() {
 			&cli.BoolFlag{Name: "dropout", Usage: "train with the config's dropout rates (default off: from-scratch small models learn faster without)"},
 			&cli.IntFlag{Name: "patch-size", Usage: "--preset: the vision patch size (tiny: 8)"},
 			&cli.IntFlag{Name: "image-size", Usage: "--preset: the image size (tiny: 64; a multiple of 32 and of the patch size)"},
+			&cli.Float64Flag{Name: "vision-pos-sincos", Usage: "replace the vision position embeddings of the start model or preset by a 2-D sine-cosine table of this norm per patch row (0: keep them); see testdata/shapes-tiny/README.md"},
 			&cli.IntFlag{Name: "text-len", Usage: "tokens per text (default: the longest text of the splits)"},
 			deviceFlag(),
 			&cli.BoolFlag{Name: "resume", Usage: "continue the run in --out from its newest checkpoint"},
@@ -116,6 +118,10 @@ func checkFineTuneFlags(c *cli.Context) (*ftFlags, error) {
 		return nil, usagef("fine-tune: --preset %q: want tiny or base", f.preset)
 	case f.preset == "base":
 		return nil, usagef("fine-tune: --preset base has no tokenizer (RoBERTa's 50,265 tokens): run bt init --preset base --tokenizer DIR OUTDIR and pass --model OUTDIR")
+	case resume && c.IsSet("vision-pos-sincos"):
+		return nil, usagef("fine-tune: --vision-pos-sincos sets the start weights; a --resume run continues from its checkpoint")
+	case !(c.Float64("vision-pos-sincos") >= 0) || math.IsInf(c.Float64("vision-pos-sincos"), 0):
+		return nil, usagef("fine-tune: --vision-pos-sincos %v: want a norm > 0 (or 0: keep the embeddings)", c.Float64("vision-pos-sincos"))
 	case f.preset == "" && (c.IsSet("patch-size") || c.IsSet("image-size")):
 		return nil, usagef("fine-tune: --patch-size and --image-size shape a --preset; a --model keeps its own")
 	case f.model != "":

@@ -31,6 +31,9 @@ type runFile struct {
 	Seed      uint64    `json:"seed"`
 	SkipBad   bool      `json:"skip_bad"`
 	From      string    `json:"from"` // --model or preset:<name>
+	// VisionPosSinCos is --vision-pos-sincos: the norm of the sine-cosine vision positions the
+	// start weights were given (0: none).
+	VisionPosSinCos float64 `json:"vision_pos_sincos,omitempty"`
 }
 
 const runFileName = "fine_tune.json"
@@ -224,7 +227,8 @@ func setupFineTune(ctx context.Context, c *cli.Context, f *ftFlags, backend grap
 	}
 	if rf.TextLen == 0 {
 		rf = runFile{Task: f.task, Train: f.train, Val: f.val, TextLen: c.Int("text-len"), BatchSize: f.batch,
-			EvalBatch: c.Int("eval-batch-size"), Seed: c.Uint64("seed"), SkipBad: c.Bool("skip-bad"), From: f.model}
+			EvalBatch: c.Int("eval-batch-size"), Seed: c.Uint64("seed"), SkipBad: c.Bool("skip-bad"), From: f.model,
+			VisionPosSinCos: c.Float64("vision-pos-sincos")}
 		if f.preset != "" {
 			rf.From = "preset:" + f.preset
 		}
@@ -287,6 +291,12 @@ func newTrainer(c *cli.Context, f *ftFlags, backend graph.Backend, start *startM
 		return nil, fmt.Errorf("fine-tune: --model: %w", err)
 	}
 	fmt.Fprint(errWriter(c), "fine-tune: "+rep.String())
+	if norm := rf.VisionPosSinCos; norm > 0 {
+		if w, err = model.WithSinCosVisionPositions(start.cfg, w, norm); err != nil {
+			return nil, fmt.Errorf("fine-tune: --vision-pos-sincos: %w", err)
+		}
+		fmt.Fprintf(errWriter(c), "fine-tune: vision position embeddings: 2-D sine-cosine table, norm %g per patch row (class row kept)\n", norm)
+	}
 	stepsPerEpoch := (perEpoch + f.accum - 1) / f.accum
 	steps := f.steps
 	if steps == 0 {

@@ -60,6 +60,8 @@ func TestFineTuneRefusals(t *testing.T) {
 		{"resume without a run", []string{"fine-tune", "--task", "vqa", "--train", trainF, "--val", valF, "--resume", "--out", full}, "--resume: --out " + full},
 		{"resume with a preset", base("--resume"), "--resume continues the run in --out"},
 		{"extra argument", base("extra"), "unexpected arguments"},
+		{"negative sincos norm", base("--vision-pos-sincos", "-1"), "--vision-pos-sincos -1"},
+		{"sincos on resume", []string{"fine-tune", "--task", "vqa", "--train", trainF, "--val", valF, "--resume", "--out", full, "--vision-pos-sincos", "3"}, "--vision-pos-sincos sets the start weights"},
 	}
 	for _, tc := range cases {
 		stdout, stderr, code := runMain(t, tc.args...)
