@@ -93,12 +93,14 @@ func BenchmarkBaseForward(b *testing.B) {
 		b.Fatal(s.err)
 	}
 	b.ResetTimer()
+	cpu0 := procstat.CPUSeconds()
 	for i := 0; i < b.N; i++ {
 		if _, err := s.runner.Run(context.Background(), s.inputs); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric((procstat.CPUSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 	hwm := float64(procstat.KB("VmHWM")) / 1024
 	b.ReportMetric(s.loadS, "load-s")
 	b.ReportMetric(s.fileMB, "checkpoint-MB")

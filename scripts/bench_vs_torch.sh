@@ -12,6 +12,9 @@
 # then the medians over the rounds and the ratios of the two issue targets:
 #   bt whole process / torch whole process  (target <= 0.5)
 #   bt forward / (GEMM FLOPs / OpenBLAS GFLOP/s) = bt forward / OpenBLAS GEMM time  (target <= 1.3)
+# the latter twice: OpenBLAS timed per shape on warm operands (the GFLOP/s of the GEMM benchmarks),
+# and the same products run with a distinct weight matrix each, as a forward runs them (every weight
+# read from memory once; see scripts/openblas_forward_gemms.py).
 # Each in wall-clock seconds and in process CPU seconds (user + system of all threads, from
 # getrusage): on a shared machine the wall clock mostly measures the other processes.
 #
@@ -61,7 +64,8 @@ def timed(cmd, env):
 bt_cmd = [bt, "bench", "--preset", "base", "--only", "forward", "--batch", "1", "--device", "cpu", "--json"]
 torch_cmd = [py, "scripts/torch_bridgetower.py", "--threads", threads]
 rows = {k: [] for k in ("bt_whole", "bt_whole_cpu", "torch_whole", "torch_whole_cpu", "bt_fwd", "bt_fwd_cpu",
-                        "torch_fwd", "torch_fwd_cpu", "oblas", "oblas_cpu", "bt_ck", "bt_ck_cpu", "torch_ck", "torch_ck_cpu")}
+                        "torch_fwd", "torch_fwd_cpu", "oblas", "oblas_cpu", "oblasd", "oblasd_cpu", "bt_ck", "bt_ck_cpu", "torch_ck",
+                        "torch_ck_cpu")}
 bt_ck_cmd = [bt, "bench", "--model", tmp + "/m", "--only", "forward", "--batch", "1", "--device", "cpu", "--json", "--runs", "1", "--warmup", "0"]
 for r in range(reps):
     w, c, j = timed(bt_cmd + ["--runs", "1", "--warmup", "0"], env_bt)
@@ -81,6 +85,7 @@ for r in range(reps):
         rows["torch_ck"].append(w); rows["torch_ck_cpu"].append(c)
     _, _, o = timed([py, "scripts/openblas_forward_gemms.py"], env_py)
     rows["oblas"].append(o["openblas_s"]); rows["oblas_cpu"].append(o["openblas_cpu_s"])
+    rows["oblasd"].append(o["openblas_distinct_s"]); rows["oblasd_cpu"].append(o["openblas_distinct_cpu_s"])
     print("round %d/%d (load %s): bt whole %.1fs (load %.1fs, compile %.1fs, forward %.1fs), torch whole %.1fs "
           "(import %.1fs, build %.1fs, forward %.1fs); forward bt %.2fs torch %.2fs; OpenBLAS GEMMs %.2fs"
           % (r + 1, reps, open("/proc/loadavg").read().split()[0], rows["bt_whole"][-1], bt_case["load_ms"] / 1e3,
@@ -96,7 +101,8 @@ print("\nmedians of %d interleaved rounds (forward: median of %s runs each), sec
 print("%-34s %10s %10s" % ("", "wall", "CPU"))
 for name, k in (("bt whole process", "bt_whole"), ("torch whole process", "torch_whole"),
                 ("bt whole process, checkpoint", "bt_ck"), ("torch whole process, checkpoint", "torch_ck"),
-                ("bt forward", "bt_fwd"), ("torch forward", "torch_fwd"), ("OpenBLAS GEMMs of one forward", "oblas")):
+                ("bt forward", "bt_fwd"), ("torch forward", "torch_fwd"), ("OpenBLAS GEMMs of one forward", "oblas"),
+                ("  the same, distinct weights", "oblasd")):
     if k in m:
         print("%-34s %10.2f %10.2f" % (name, m[k], m[k + "_cpu"]))
 print("%-34s %10.1f %10.1f" % ("OpenBLAS GFLOP/s", f["gemm_gflop"] / m["oblas"], f["gemm_gflop"] / m["oblas_cpu"]))
@@ -107,5 +113,7 @@ if ckpt:
     print("  with checkpoints          %.2f / %.2f" % (m["bt_ck"] / m["torch_ck"], m["bt_ck_cpu"] / m["torch_ck_cpu"]))
 print("bt forward / torch forward  %.2f / %.2f" % (m["bt_fwd"] / m["torch_fwd"], m["bt_fwd_cpu"] / m["torch_fwd_cpu"]))
 print("bt forward / OpenBLAS GEMMs %.2f / %.2f   (target <= 1.3)" % (m["bt_fwd"] / m["oblas"], m["bt_fwd_cpu"] / m["oblas_cpu"]))
+print("  with distinct weights     %.2f / %.2f   (each weight from memory once, as in a forward)" % (
+    m["bt_fwd"] / m["oblasd"], m["bt_fwd_cpu"] / m["oblasd_cpu"]))
 PY
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,7 +2,10 @@
 bt bench's forward case at batch B, T tokens, 288 px), through Debian's numpy: each distinct
 product shape is timed (median of --reps calls after one warm-up), multiplied by how often the
 forward computes it, and summed. Prints one JSON line with the total GEMM FLOPs (to check against
-bt bench's gemm_gflop), the OpenBLAS seconds for all of them and the resulting GFLOP/s.
+bt bench's gemm_gflop), the OpenBLAS seconds for all of them and the resulting GFLOP/s, and
+openblas_distinct_s: the same products run as a forward runs them, every weight product on its own
+weight matrix (so each weight is read from memory once, as in any forward, instead of from the
+cache the previous timed call warmed).
 
 Run with OPENBLAS_NUM_THREADS=2 and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see
 scripts/bench_vs_torch.sh), on /usr/bin/python3.
@@ -91,8 +94,37 @@ def main():
         total_flop += 2 * batch * m * k * n * count
         total_s += statistics.median(walls) * count
         cpu_s += statistics.median(cpus) * count
+    cold_s, cold_cpu_s = distinct_weights(a, rng)
     print(json.dumps({"blas": blas, "batch": a.batch, "text_len": a.tokens, "gemm_gflop": total_flop / 1e9,
-                      "openblas_s": total_s, "openblas_cpu_s": cpu_s, "openblas_gflops": total_flop / 1e9 / total_s}))
+                      "openblas_s": total_s, "openblas_cpu_s": cpu_s, "openblas_gflops": total_flop / 1e9 / total_s,
+                      "openblas_distinct_s": cold_s, "openblas_distinct_cpu_s": cold_cpu_s}))
+
+
+def distinct_weights(a, rng):
+    """The same products as a forward computes them: every weight product with its own weight
+    matrix (count distinct arrays per shape, about 1.2 GB in all, so that, as in a forward, each
+    weight comes from memory once rather than from a cache warmed by the previous call), the
+    attention products on one pair of operands (activations a forward has just written). Returns
+    the median over --reps passes of (wall s, CPU s) of all the products of one forward."""
+    plan = []
+    for (batch, m, k, n), count in sorted(gemm_list(a.batch, a.tokens).items()):
+        x = rng.uniform(-1, 1, (batch, m, k)).astype(np.float32)
+        if batch == 1:
+            ws = [rng.uniform(-1, 1, (k, n)).astype(np.float32) for _ in range(count)]
+            plan.append((x[0], ws, np.empty((m, n), np.float32), 1))
+        else:
+            y = rng.uniform(-1, 1, (batch, k, n)).astype(np.float32)
+            plan.append((x, [y], np.empty((batch, m, n), np.float32), count))
+    walls, cpus = [], []
+    for _ in range(a.reps + 1):  # the first pass is a warm-up
+        t0, c0 = time.perf_counter(), time.process_time()
+        for x, ws, out, times in plan:
+            for _ in range(times):
+                for w in ws:
+                    np.matmul(x, w, out=out)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return statistics.median(walls[1:]), statistics.median(cpus[1:])
 
 
 if __name__ == "__main__":

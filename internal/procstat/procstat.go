@@ -1,5 +1,6 @@
-// Package procstat reads the memory figures of the running process from /proc/self/status
-// (Linux): what benchmarks report as resident and peak memory. Elsewhere every figure is 0.
+// Package procstat reads figures of the running process for benchmarks: memory from
+// /proc/self/status (Linux; elsewhere 0), what they report as resident and peak memory, and the
+// CPU time used so far (getrusage; NaN where unavailable).
 package procstat
 
 import (
