@@ -9,12 +9,12 @@ import (
 
 // This file: a 2-D sine-cosine table for the vision position embeddings (as MAE's fixed
 // position embeddings), an option of bt fine-tune. HF's initialisation draws them from
-// N(0, 0.02·f²·…): next to the patch embedding they are about 25 times weaker, nothing in
+// N(0, hidden^-½): about 15 times weaker than a patch embedding of unit-variance pixels; nothing in
 // colour, shape, count or existence questions needs them, and a small model trained from them
-// keeps almost no trace of where a patch is (a linear probe of the patch column on the last
-// vision layer of the shapes model: R² 0.29). With the table at a norm comparable to the patch
-// features the column stays readable (R² 0.84 at norm 12), and questions on where objects are
-// become learnable.
+// keeps little trace of where a patch is (a linear probe of the patch column on the last vision
+// layer of the shapes model: R² 0.29). With the table at a norm comparable to the patch features
+// the column stays readable (R² 0.84 at norm 12), and questions on where objects are become
+// learnable (testdata/shapes-tiny/README.md).
 
 // visionPositionName is the canonical name of the vision position embedding, [P+1, D]: row 0
 // belongs to the class token, row 1+i to patch i (row-major over the G×G grid).
