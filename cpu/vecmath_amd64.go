@@ -1,0 +1,111 @@
+//go:build !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// Assembly loops (vecmath_amd64.s). n is a multiple of 8 and at least 8; x and y hold n
+// float32 (y may equal x). The Go wrappers below run the remaining n mod 8 elements in Go.
+
+// maxAVX returns the largest of x[:n] and whether any is NaN (then the largest is meaningless).
+//
+//go:noescape
+func maxAVX(x *float32, n int) (float32, bool)
+
+// divAVX sets y[i] /= d for i < n.
+//
+//go:noescape
+func divAVX(y *float32, n int, d float32)
+
+// softmaxExpAVX512 and softmaxExpAVX2 set y[i] = exp32(x[i] - m) for i < n and return
+// Σ float64(y[i]) summed in order from 0 (the exp pass of softmaxRow32Go).
+//
+//go:noescape
+func softmaxExpAVX512(x, y *float32, n int, m float32) float64
+
+//go:noescape
+func softmaxExpAVX2(x, y *float32, n int, m float32) float64
+
+// geluAVX512 and geluAVX2 are geluLoop32Go on x[:n], y[:n].
+//
+//go:noescape
+func geluAVX512(x, y *float32, n int)
+
+//go:noescape
+func geluAVX2(x, y *float32, n int)
+
+// quickGELUAVX512 and quickGELUAVX2 are quickGELULoop32Go on x[:n], y[:n].
+//
+//go:noescape
+func quickGELUAVX512(x, y *float32, n int)
+
+//go:noescape
+func quickGELUAVX2(x, y *float32, n int)
+
+// vecKernels lists the kernel sets this CPU runs, fastest first: AVX-512 (F, DQ and VL: 8
+// float64 lanes, table look-ups by permutes), AVX2+FMA-class (4 lanes, look-ups by gathers; FMA
+// itself is not used), then pure Go.
+func vecKernels() []*vecKernel {
+	var ks []*vecKernel
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL {
+		ks = append(ks, &vecKernel{
+			name:       "avx512",
+			softmaxRow: func(x, y []float32) { softmaxRowAsm(x, y, softmaxExpAVX512) },
+			gelu:       func(x, y []float32) { mapAsm(x, y, geluAVX512, geluLoop32Go) },
+			quickGELU:  func(x, y []float32) { mapAsm(x, y, quickGELUAVX512, quickGELULoop32Go) },
+		})
+	}
+	if cpu.X86.HasAVX2 {
+		ks = append(ks, &vecKernel{
+			name:       "avx2",
+			softmaxRow: func(x, y []float32) { softmaxRowAsm(x, y, softmaxExpAVX2) },
+			gelu:       func(x, y []float32) { mapAsm(x, y, geluAVX2, geluLoop32Go) },
+			quickGELU:  func(x, y []float32) { mapAsm(x, y, quickGELUAVX2, quickGELULoop32Go) },
+		})
+	}
+	return append(ks, goVec)
+}
+
+// mapAsm runs an elementwise assembly loop over the whole blocks of 8 and the Go loop over the
+// rest.
+func mapAsm(x, y []float32, asm func(x, y *float32, n int), tail func(x, y []float32)) {
+	y = y[:len(x)]
+	nb := len(x) &^ 7
+	if nb > 0 {
+		asm(&x[0], &y[0], nb)
+	}
+	tail(x[nb:], y[nb:])
+}
+
+// softmaxRowAsm is softmaxRow32Go with its max, exp and division passes in assembly over the
+// whole blocks of 8 and in Go over the rest, in the same order: the exp pass continues the
+// assembly's sequential sum with the tail. A row holding a NaN goes to softmaxRow32Go whole
+// (the NaN it propagates is then the one Go's max picks).
+func softmaxRowAsm(x, y []float32, expSum func(x, y *float32, n int, m float32) float64) {
+	y = y[:len(x)]
+	nb := len(x) &^ 7
+	if nb == 0 {
+		softmaxRow32Go(x, y)
+		return
+	}
+	m, nan := maxAVX(&x[0], nb)
+	for _, v := range x[nb:] {
+		nan = nan || v != v
+		m = max(m, v)
+	}
+	if nan {
+		softmaxRow32Go(x, y)
+		return
+	}
+	sum := expSum(&x[0], &y[0], nb, m)
+	for j := nb; j < len(x); j++ {
+		e := exp32(x[j] - m)
+		y[j] = e
+		sum += float64(e)
+	}
+	d := float32(sum)
+	divAVX(&y[0], nb, d)
+	for j := nb; j < len(y); j++ {
+		y[j] /= d
+	}
+}

@@ -1,0 +1,213 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// withVec runs f with vecUse forced to kn.
+func withVec(kn *vecKernel, f func()) {
+	saved := vecUse
+	vecUse = kn
+	defer func() { vecUse = saved }()
+	f()
+}
+
+// sameBits reports the first index where got and want differ in their bits (-1 if none).
+func sameBits(got, want []float32) int {
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// specials32 are inputs on the edges of the special cases of exp32, erf32 and sigmoid32.
+func specials32() []float32 {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	snan := math.Float32frombits(0x7f800001)
+	xs := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, nan, -nan, snan,
+		89, -110, 700, -700, 4, -4, 0.5, -0.5, 88.72, -87.3, -103.9, 1e-45, -1e-45, 1e-38, -1e-38,
+		math.MaxFloat32, -math.MaxFloat32, 5.6, -5.6, 2.8284271, -2.8284271, 411.3, -411.3}
+	for _, b := range []float32{89, -110, 700, -700, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4} {
+		for _, s := range []float32{1, -1, 1 / 1.702, -1 / 1.702, math.Sqrt2, -math.Sqrt2} {
+			v := b * s
+			xs = append(xs, v, math.Nextafter32(v, inf), math.Nextafter32(v, -inf))
+		}
+	}
+	return xs
+}
+
+// TestVecKernels checks that this CPU's kernel sets are listed (so the bit-for-bit tests below
+// run the assembly where it exists) and that the pure-Go loops come last.
+func TestVecKernels(t *testing.T) {
+	var names []string
+	for _, kn := range vecAvail {
+		names = append(names, kn.name)
+	}
+	t.Logf("vector kernel sets: %v (in use: %s)", names, vecUse.name)
+	if vecAvail[len(vecAvail)-1] != goVec || vecUse != vecAvail[0] {
+		t.Fatalf("vecAvail = %v: want the Go loops last and the first set in use", names)
+	}
+}
+
+// TestVecGELUMatchGo holds each kernel set's GELU and QuickGELU to the pure-Go loops bit for
+// bit: on every float32 input (every 257th under -short) in blocks whose lengths vary around
+// the 8-element blocks of the assembly, on the special values and on x aliasing y.
+func TestVecGELUMatchGo(t *testing.T) {
+	step := uint64(1)
+	if testing.Short() {
+		step = 257
+	}
+	loops := []struct {
+		name string
+		f    func(*vecKernel) func(x, y []float32)
+		ref  func(x, y []float32)
+	}{
+		{"gelu", func(k *vecKernel) func(x, y []float32) { return k.gelu }, geluLoop32Go},
+		{"quickgelu", func(k *vecKernel) func(x, y []float32) { return k.quickGELU }, quickGELULoop32Go},
+	}
+	for _, kn := range vecAvail[:len(vecAvail)-1] {
+		for _, l := range loops {
+			t.Run(kn.name+"/"+l.name, func(t *testing.T) {
+				f := l.f(kn)
+				check := func(x []float32) {
+					want, got := make([]float32, len(x)), make([]float32, len(x))
+					l.ref(x, want)
+					f(x, got)
+					if i := sameBits(got, want); i >= 0 {
+						t.Fatalf("%s(%g) = %g (%#08x), Go %g (%#08x)", l.name, x[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+					}
+					in := append([]float32(nil), x...) // y aliasing x
+					f(in, in)
+					if i := sameBits(in, want); i >= 0 {
+						t.Fatalf("%s in place (%g) = %g, Go %g", l.name, x[i], in[i], want[i])
+					}
+				}
+				sp := specials32()
+				for n := 0; n <= len(sp); n++ {
+					check(sp[:n])
+				}
+				lens := []int{4096, 4099, 4101, 4103} // tails of 0, 3, 5 and 7 after the blocks of 8
+				x := make([]float32, 0, 4103)
+				for u, b := uint64(0), 0; u < 1<<32; u += step {
+					x = append(x, math.Float32frombits(uint32(u)))
+					if len(x) == lens[b%len(lens)] {
+						check(x)
+						x, b = x[:0], b+1
+					}
+				}
+				check(x)
+			})
+		}
+	}
+}
+
+// softmaxCases are rows of the lengths the model uses and odd ones, at several scales, with
+// special values, and rows [0, v...] whose exp arguments are exactly the v ≤ 0.
+func softmaxCases(rng *rand.Rand) [][]float32 {
+	var rows [][]float32
+	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 40, 325, 769} {
+		for _, scale := range []float64{0.01, 1, 10, 100, 1000} {
+			r := make([]float32, n)
+			for i := range r {
+				r[i] = float32(rng.NormFloat64() * scale)
+			}
+			rows = append(rows, r)
+		}
+	}
+	sp := specials32()
+	for i := 0; i < 400; i++ {
+		n := 1 + rng.IntN(40)
+		r := make([]float32, n)
+		for j := range r {
+			if rng.IntN(4) == 0 {
+				r[j] = sp[rng.IntN(len(sp))]
+			} else {
+				r[j] = float32(rng.NormFloat64() * 30)
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// TestVecSoftmaxMatchGo holds each kernel set's softmax rows to softmaxRow32Go bit for bit, on
+// softmaxCases and on rows [0, v1..v15] over every float32 v ≤ 0 (every 1031st under -short),
+// which puts every exp argument of a softmax through the assembly's exp.
+func TestVecSoftmaxMatchGo(t *testing.T) {
+	step := uint64(1)
+	if testing.Short() {
+		step = 1031
+	}
+	for _, kn := range vecAvail[:len(vecAvail)-1] {
+		t.Run(kn.name, func(t *testing.T) {
+			check := func(x []float32) {
+				want, got := make([]float32, len(x)), make([]float32, len(x))
+				softmaxRow32Go(x, want)
+				kn.softmaxRow(x, got)
+				if i := sameBits(got, want); i >= 0 {
+					t.Fatalf("softmax of %d-row: y[%d] = %g (%#08x), Go %g (%#08x); x[%d] = %g", len(x), i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]), i, x[i])
+				}
+				in := append([]float32(nil), x...)
+				kn.softmaxRow(in, in)
+				if i := sameBits(in, want); i >= 0 {
+					t.Fatalf("softmax in place of %d-row: y[%d] = %g, Go %g", len(x), i, in[i], want[i])
+				}
+			}
+			for _, r := range softmaxCases(rand.New(rand.NewPCG(11, 11))) {
+				check(r)
+			}
+			row := []float32{0}
+			for u := uint64(1 << 31); u < 0xff800000; u += step {
+				row = append(row, math.Float32frombits(uint32(u)))
+				if len(row) == 16 {
+					check(row)
+					row = row[:1]
+				}
+			}
+			check(row)
+		})
+	}
+}
+
+// BenchmarkVecKernels times each kernel set on the forward's shapes: softmax over the 12×325
+// rows of 325 (image attention) and of 40 (text attention), GELU over 325×3072 and QuickGELU
+// over the same, in ns per element. Under load compare the sets interleaved (-count).
+func BenchmarkVecKernels(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	data := make([]float32, 325*3072)
+	for i := range data {
+		data[i] = float32(rng.NormFloat64() * 3)
+	}
+	out := make([]float32, len(data))
+	for _, kn := range vecAvail {
+		for _, n := range []int{325, 40} {
+			rows := 12 * 325
+			b.Run(fmt.Sprintf("softmax%d/%s", n, kn.name), func(b *testing.B) {
+				for range b.N {
+					for r := range rows {
+						x := data[r*n : r*n+n]
+						kn.softmaxRow(x, out[r*n:r*n+n])
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*n), "ns/elem")
+			})
+		}
+		b.Run("gelu/"+kn.name, func(b *testing.B) {
+			for range b.N {
+				kn.gelu(data, out)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(data)), "ns/elem")
+		})
+		b.Run("quickgelu/"+kn.name, func(b *testing.B) {
+			for range b.N {
+				kn.quickGELU(data, out)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(data)), "ns/elem")
+		})
+	}
+}
