@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -174,40 +173,49 @@ func TestVecSoftmaxMatchGo(t *testing.T) {
 	}
 }
 
-// BenchmarkVecKernels times each kernel set on the forward's shapes: softmax over the 12×325
+// BenchmarkVecKernels times the kernel sets on the forward's shapes: softmax over the 12×325
 // rows of 325 (image attention) and of 40 (text attention), GELU over 325×3072 and QuickGELU
-// over the same, in ns per element. Under load compare the sets interleaved (-count).
+// over the same. Each iteration runs every set once, in turn (interleaved A/B in one process),
+// and the metrics are process CPU nanoseconds per element for each set ("cpuns/<set>"), which
+// on a loaded machine say more than the wall time.
 func BenchmarkVecKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 5))
-	data := make([]float32, 325*3072)
+	data := make([]float32, 12*325*325) // the softmax rows; GELU reads the first 325·3072
 	for i := range data {
 		data[i] = float32(rng.NormFloat64() * 3)
 	}
 	out := make([]float32, len(data))
-	for _, kn := range vecAvail {
-		for _, n := range []int{325, 40} {
-			rows := 12 * 325
-			b.Run(fmt.Sprintf("softmax%d/%s", n, kn.name), func(b *testing.B) {
-				for range b.N {
-					for r := range rows {
-						x := data[r*n : r*n+n]
-						kn.softmaxRow(x, out[r*n:r*n+n])
-					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*n), "ns/elem")
-			})
+	act := data[:325*3072]
+	softmax := func(n int) func(kn *vecKernel) {
+		return func(kn *vecKernel) {
+			for r := range 12 * 325 {
+				kn.softmaxRow(data[r*n:r*n+n], out[r*n:r*n+n])
+			}
 		}
-		b.Run("gelu/"+kn.name, func(b *testing.B) {
+	}
+	cases := []struct {
+		name  string
+		elems int
+		run   func(kn *vecKernel)
+	}{
+		{"softmax325", 12 * 325 * 325, softmax(325)},
+		{"softmax40", 12 * 325 * 40, softmax(40)},
+		{"gelu", len(act), func(kn *vecKernel) { kn.gelu(act, out) }},
+		{"quickgelu", len(act), func(kn *vecKernel) { kn.quickGELU(act, out) }},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			cpu := make([]float64, len(vecAvail))
 			for range b.N {
-				kn.gelu(data, out)
+				for i, kn := range vecAvail {
+					c0 := cpuSeconds()
+					c.run(kn)
+					cpu[i] += cpuSeconds() - c0
+				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(data)), "ns/elem")
-		})
-		b.Run("quickgelu/"+kn.name, func(b *testing.B) {
-			for range b.N {
-				kn.quickGELU(data, out)
+			for i, kn := range vecAvail {
+				b.ReportMetric(cpu[i]*1e9/float64(b.N*c.elems), "cpuns/"+kn.name)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(data)), "ns/elem")
 		})
 	}
 }
