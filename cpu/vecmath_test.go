@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -217,5 +218,33 @@ func BenchmarkVecKernels(b *testing.B) {
 				b.ReportMetric(cpu[i]*1e9/float64(b.N*c.elems), "cpuns/"+kn.name)
 			}
 		})
+	}
+}
+
+// BenchmarkVecNonGEMMLayer runs vitLayerWithoutProjections at 325 tokens (the executor's work
+// around a ViT-B/16 layer's GEMMs, BenchmarkNonGEMMCPU) once with each kernel set per
+// iteration, in turn, and reports the process CPU milliseconds per run of each set
+// ("cpums/<set>"): the whole-layer effect of the vector loops, interleaved A/B.
+func BenchmarkVecNonGEMMLayer(b *testing.B) {
+	g, outs, vals := vitLayerWithoutProjections(rand.New(rand.NewPCG(3, 3)), 325)
+	exe := compile(b, New(Options{}), g, outs...)
+	args := argList(exe, vals)
+	ctx := context.Background()
+	cpu := make([]float64, len(vecAvail))
+	for i := -1; i < b.N; i++ { // i = -1 warms up
+		for k, kn := range vecAvail {
+			withVec(kn, func() {
+				c0 := cpuSeconds()
+				if _, err := exe.Run(ctx, args); err != nil {
+					b.Fatal(err)
+				}
+				if i >= 0 {
+					cpu[k] += cpuSeconds() - c0
+				}
+			})
+		}
+	}
+	for k, kn := range vecAvail {
+		b.ReportMetric(cpu[k]*1e3/float64(b.N), "cpums/"+kn.name)
 	}
 }
