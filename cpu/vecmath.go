@@ -2,11 +2,12 @@ package cpu
 
 import "math"
 
-// Vectorised float32 row loops: softmax rows, GELU and QuickGELU (the non-GEMM kernels that
-// dominate a forward's CPU profile after the matrix products). On amd64 they run in Go assembly
+// Vectorised float32 loops: softmax rows, GELU and QuickGELU (the non-GEMM kernels that
+// dominate a forward's CPU profile after the matrix products) and the unary exp, erf and sigmoid
+// (which the decompositions and the backward of GELU run). On amd64 they run in Go assembly
 // (vecmath_amd64.s) with AVX-512 or AVX2, chosen at start-up from the CPU's features; elsewhere,
 // and under -tags purego, in pure Go (softmaxRow32Go, geluLoop32Go, quickGELULoop32Go in
-// fused.go).
+// fused.go, exp32Loop etc. below).
 //
 // The assembly performs, per element, the float64 operations of exp32, erf32 and sigmoid32
 // (fastmath.go) in the same order, unfused (separate multiplies and adds, as Go compiles them
@@ -23,9 +24,36 @@ type vecKernel struct {
 	softmaxRow func(x, y []float32) // y = softmax(x) over the row
 	gelu       func(x, y []float32) // y = 0.5·x·(1 + erf(x/√2))
 	quickGELU  func(x, y []float32) // y = x·σ(1.702·x)
+	exp        func(x, y []float32) // y = exp32(x) (the unary Exp kernel on F32)
+	erf        func(x, y []float32) // y = erf32(x)
+	sigmoid    func(x, y []float32) // y = sigmoid32(x)
 }
 
-var goVec = &vecKernel{name: "go", softmaxRow: softmaxRow32Go, gelu: geluLoop32Go, quickGELU: quickGELULoop32Go}
+var goVec = &vecKernel{name: "go", softmaxRow: softmaxRow32Go, gelu: geluLoop32Go,
+	quickGELU: quickGELULoop32Go, exp: exp32Loop, erf: erf32Loop, sigmoid: sigmoid32Loop}
+
+// exp32Loop, erf32Loop and sigmoid32Loop are the pure-Go unary loops (the functions called
+// directly, erf32 inlined).
+func exp32Loop(x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = exp32(v)
+	}
+}
+
+func erf32Loop(x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = erf32(v)
+	}
+}
+
+func sigmoid32Loop(x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = sigmoid32(v)
+	}
+}
 
 var (
 	// vecAvail lists the kernel sets this CPU runs, fastest first; the last is goVec.

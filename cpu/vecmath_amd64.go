@@ -42,6 +42,27 @@ func quickGELUAVX512(x, y *float32, n int)
 //go:noescape
 func quickGELUAVX2(x, y *float32, n int)
 
+// expAVX512, erfAVX512, sigmoidAVX512 and their AVX2 forms are exp32Loop, erf32Loop and
+// sigmoid32Loop on x[:n], y[:n].
+//
+//go:noescape
+func expAVX512(x, y *float32, n int)
+
+//go:noescape
+func erfAVX512(x, y *float32, n int)
+
+//go:noescape
+func sigmoidAVX512(x, y *float32, n int)
+
+//go:noescape
+func expAVX2(x, y *float32, n int)
+
+//go:noescape
+func erfAVX2(x, y *float32, n int)
+
+//go:noescape
+func sigmoidAVX2(x, y *float32, n int)
+
 // vecKernels lists the kernel sets this CPU runs, fastest first: AVX-512 (F, DQ and VL: 8
 // float64 lanes, table look-ups by permutes), AVX2+FMA-class (4 lanes, look-ups by gathers; FMA
 // itself is not used), then pure Go.
@@ -53,6 +74,9 @@ func vecKernels() []*vecKernel {
 			softmaxRow: func(x, y []float32) { softmaxRowAsm(x, y, softmaxExpAVX512) },
 			gelu:       func(x, y []float32) { mapAsm(x, y, geluAVX512, geluLoop32Go) },
 			quickGELU:  func(x, y []float32) { mapAsm(x, y, quickGELUAVX512, quickGELULoop32Go) },
+			exp:        func(x, y []float32) { mapAsm(x, y, expAVX512, exp32Loop) },
+			erf:        func(x, y []float32) { mapAsm(x, y, erfAVX512, erf32Loop) },
+			sigmoid:    func(x, y []float32) { mapAsm(x, y, sigmoidAVX512, sigmoid32Loop) },
 		})
 	}
 	if cpu.X86.HasAVX2 {
@@ -61,6 +85,9 @@ func vecKernels() []*vecKernel {
 			softmaxRow: func(x, y []float32) { softmaxRowAsm(x, y, softmaxExpAVX2) },
 			gelu:       func(x, y []float32) { mapAsm(x, y, geluAVX2, geluLoop32Go) },
 			quickGELU:  func(x, y []float32) { mapAsm(x, y, quickGELUAVX2, quickGELULoop32Go) },
+			exp:        func(x, y []float32) { mapAsm(x, y, expAVX2, exp32Loop) },
+			erf:        func(x, y []float32) { mapAsm(x, y, erfAVX2, erf32Loop) },
+			sigmoid:    func(x, y []float32) { mapAsm(x, y, sigmoidAVX2, sigmoid32Loop) },
 		})
 	}
 	return append(ks, goVec)

@@ -54,13 +54,13 @@ func TestVecKernels(t *testing.T) {
 	}
 }
 
-// TestVecGELUMatchGo holds each kernel set's GELU and QuickGELU to the pure-Go loops bit for
-// bit: on every float32 input (every 257th under -short) in blocks whose lengths vary around
+// TestVecGELUMatchGo holds each kernel set's GELU, QuickGELU, exp, erf and sigmoid loops to
+// the pure-Go loops bit for bit: on every float32 input (every 1031st under -short) in blocks whose lengths vary around
 // the 8-element blocks of the assembly, on the special values and on x aliasing y.
 func TestVecGELUMatchGo(t *testing.T) {
 	step := uint64(1)
 	if testing.Short() {
-		step = 257
+		step = 1031
 	}
 	loops := []struct {
 		name string
@@ -69,6 +69,9 @@ func TestVecGELUMatchGo(t *testing.T) {
 	}{
 		{"gelu", func(k *vecKernel) func(x, y []float32) { return k.gelu }, geluLoop32Go},
 		{"quickgelu", func(k *vecKernel) func(x, y []float32) { return k.quickGELU }, quickGELULoop32Go},
+		{"exp", func(k *vecKernel) func(x, y []float32) { return k.exp }, exp32Loop},
+		{"erf", func(k *vecKernel) func(x, y []float32) { return k.erf }, erf32Loop},
+		{"sigmoid", func(k *vecKernel) func(x, y []float32) { return k.sigmoid }, sigmoid32Loop},
 	}
 	for _, kn := range vecAvail[:len(vecAvail)-1] {
 		for _, l := range loops {
