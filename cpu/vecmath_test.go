@@ -179,7 +179,7 @@ func TestVecSoftmaxMatchGo(t *testing.T) {
 
 // BenchmarkVecKernels times the kernel sets on the forward's shapes: softmax over the 12×325
 // rows of 325 (image attention) and of 40 (text attention), GELU over 325×3072 and QuickGELU
-// over the same. Each iteration runs every set once, in turn (interleaved A/B in one process),
+// over the same, and the unary exp, erf and sigmoid over the same. Each iteration runs every set once, in turn (interleaved A/B in one process),
 // and the metrics are process CPU nanoseconds per element for each set ("cpuns/<set>"), which
 // on a loaded machine say more than the wall time.
 func BenchmarkVecKernels(b *testing.B) {
@@ -206,6 +206,9 @@ func BenchmarkVecKernels(b *testing.B) {
 		{"softmax40", 12 * 325 * 40, softmax(40)},
 		{"gelu", len(act), func(kn *vecKernel) { kn.gelu(act, out) }},
 		{"quickgelu", len(act), func(kn *vecKernel) { kn.quickGELU(act, out) }},
+		{"exp", len(act), func(kn *vecKernel) { kn.exp(act, out) }},
+		{"erf", len(act), func(kn *vecKernel) { kn.erf(act, out) }},
+		{"sigmoid", len(act), func(kn *vecKernel) { kn.sigmoid(act, out) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
