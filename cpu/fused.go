@@ -233,10 +233,25 @@ func layerNormLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	variance := T(sq / float64(n))
 	r := T(rsqrt(float64(variance + k.eps)))
 	g, b := k.g[:n], k.b[:n]
+	if y32, ok := any(ys).([]float32); ok {
+		vecUse.affine(y32, any(g).([]float32), any(b).([]float32), any(r).(float32))
+		return
+	}
 	for j, c := range ys {
 		t := T(c * r)
 		t = T(t * g[j])
 		ys[j] = t + b[j]
+	}
+}
+
+// affine32Go is the last pass of layerNormLine on float32 (the Go loop of the kernel sets'
+// affine): y[j] = (y[j]·r)·g[j] + b[j], each product rounded to float32.
+func affine32Go(y, g, b []float32, r float32) {
+	g, b = g[:len(y)], b[:len(y)]
+	for j, c := range y {
+		t := c * r
+		t = t * g[j]
+		y[j] = t + b[j]
 	}
 }
 

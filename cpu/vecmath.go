@@ -27,10 +27,13 @@ type vecKernel struct {
 	exp        func(x, y []float32) // y = exp32(x) (the unary Exp kernel on F32)
 	erf        func(x, y []float32) // y = erf32(x)
 	sigmoid    func(x, y []float32) // y = sigmoid32(x)
+	// affine is LayerNorm's last pass: y[j] = (y[j]·r)·g[j] + b[j] (g and b at least len(y)).
+	affine func(y, g, b []float32, r float32)
 }
 
 var goVec = &vecKernel{name: "go", softmaxRow: softmaxRow32Go, gelu: geluLoop32Go,
-	quickGELU: quickGELULoop32Go, exp: exp32Loop, erf: erf32Loop, sigmoid: sigmoid32Loop}
+	quickGELU: quickGELULoop32Go, exp: exp32Loop, erf: erf32Loop, sigmoid: sigmoid32Loop,
+	affine: affine32Go}
 
 // exp32Loop, erf32Loop and sigmoid32Loop are the pure-Go unary loops (the functions called
 // directly, erf32 inlined).

@@ -63,6 +63,21 @@ func erfAVX2(x, y *float32, n int)
 //go:noescape
 func sigmoidAVX2(x, y *float32, n int)
 
+// affineAVX is affine32Go on y[:n], gamma[:n], beta[:n].
+//
+//go:noescape
+func affineAVX(y, gamma, beta *float32, n int, r float32)
+
+// affineAsm runs affineAVX over the whole blocks of 8 and affine32Go over the rest.
+func affineAsm(y, g, b []float32, r float32) {
+	g, b = g[:len(y)], b[:len(y)]
+	nb := len(y) &^ 7
+	if nb > 0 {
+		affineAVX(&y[0], &g[0], &b[0], nb, r)
+	}
+	affine32Go(y[nb:], g[nb:], b[nb:], r)
+}
+
 // vecKernels lists the kernel sets this CPU runs, fastest first: AVX-512 (F, DQ and VL: 8
 // float64 lanes, table look-ups by permutes), AVX2+FMA-class (4 lanes, look-ups by gathers; FMA
 // itself is not used), then pure Go.
@@ -77,6 +92,7 @@ func vecKernels() []*vecKernel {
 			exp:        func(x, y []float32) { mapAsm(x, y, expAVX512, exp32Loop) },
 			erf:        func(x, y []float32) { mapAsm(x, y, erfAVX512, erf32Loop) },
 			sigmoid:    func(x, y []float32) { mapAsm(x, y, sigmoidAVX512, sigmoid32Loop) },
+			affine:     affineAsm,
 		})
 	}
 	if cpu.X86.HasAVX2 {
@@ -88,6 +104,7 @@ func vecKernels() []*vecKernel {
 			exp:        func(x, y []float32) { mapAsm(x, y, expAVX2, exp32Loop) },
 			erf:        func(x, y []float32) { mapAsm(x, y, erfAVX2, erf32Loop) },
 			sigmoid:    func(x, y []float32) { mapAsm(x, y, sigmoidAVX2, sigmoid32Loop) },
+			affine:     affineAsm,
 		})
 	}
 	return append(ks, goVec)

@@ -226,7 +226,7 @@ qgelu256:
 	VZEROUPPER
 	RET
 
-// ---- AVX: max and division passes of the softmax (float32, 8 lanes) ----
+// ---- AVX: max and division passes of the softmax, last pass of LayerNorm (float32, 8 lanes) ----
 
 // func maxAVX(x *float32, n int) (float32, bool)
 TEXT ·maxAVX(SB), NOSPLIT, $0-21
@@ -278,3 +278,25 @@ divloop:
 	VZEROUPPER
 	RET
 
+
+// func affineAVX(y, gamma, beta *float32, n int, r float32)
+TEXT ·affineAVX(SB), NOSPLIT, $0-36
+	MOVQ y+0(FP), DI
+	MOVQ gamma+8(FP), SI
+	MOVQ beta+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS r+32(FP), Y1
+
+affloop:
+	VMOVUPS (DI), Y0
+	VMULPS  Y1, Y0, Y0
+	VMULPS  (SI), Y0, Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ  affloop
+	VZEROUPPER
+	RET

@@ -209,6 +209,11 @@ func BenchmarkVecKernels(b *testing.B) {
 		{"exp", len(act), func(kn *vecKernel) { kn.exp(act, out) }},
 		{"erf", len(act), func(kn *vecKernel) { kn.erf(act, out) }},
 		{"sigmoid", len(act), func(kn *vecKernel) { kn.sigmoid(act, out) }},
+		{"layernorm-affine", 325 * 768, func(kn *vecKernel) {
+			for r := range 325 {
+				kn.affine(out[r*768:r*768+768], data[:768], data[768:1536], 0.5)
+			}
+		}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -252,5 +257,35 @@ func BenchmarkVecNonGEMMLayer(b *testing.B) {
 	}
 	for k, kn := range vecAvail {
 		b.ReportMetric(cpu[k]*1e3/float64(b.N), "cpums/"+kn.name)
+	}
+}
+
+// TestVecAffineMatchGo holds each kernel set's LayerNorm last pass to affine32Go bit for bit on
+// random rows of odd and model lengths with special values among y, gamma, beta and r.
+func TestVecAffineMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	sp := specials32()
+	pick := func() float32 {
+		if rng.IntN(8) == 0 {
+			return sp[rng.IntN(len(sp))]
+		}
+		return float32(rng.NormFloat64() * 4)
+	}
+	for _, kn := range vecAvail[:len(vecAvail)-1] {
+		for _, n := range []int{1, 3, 7, 8, 9, 17, 40, 325, 768, 769} {
+			for rep := 0; rep < 20; rep++ {
+				y, g, b := make([]float32, n), make([]float32, n), make([]float32, n)
+				for j := range y {
+					y[j], g[j], b[j] = pick(), pick(), pick()
+				}
+				r := pick()
+				want, got := append([]float32(nil), y...), append([]float32(nil), y...)
+				affine32Go(want, g, b, r)
+				kn.affine(got, g, b, r)
+				if i := sameBits(got, want); i >= 0 {
+					t.Fatalf("%s affine n=%d: y[%d] = %g, Go %g (y %g, g %g, b %g, r %g)", kn.name, n, i, got[i], want[i], y[i], g[i], b[i], r)
+				}
+			}
+		}
 	}
 }
