@@ -12,8 +12,10 @@ import "math"
 // The assembly performs, per element, the float64 operations of exp32, erf32 and sigmoid32
 // (fastmath.go) in the same order, unfused (separate multiplies and adds, as Go compiles them
 // for GOAMD64 v1 and v2), with the same tables, the same special cases and one rounding to
-// float32, and the float32 operations of the loops around them; the softmax row sum stays one
-// sequential float64 sum in element order. So each kernel set gives the same bits as the pure-Go
+// float32, and the float32 operations of the loops around them; the softmax row sum is the
+// sequential float64 sum in element order, or (AVX-512, rows spanning less than 13.8) a sum in 8
+// lanes over values for which no partial sum rounds, which is the same number
+// (softmaxRowLanes, TestSoftmaxLanesExact). So each kernel set gives the same bits as the pure-Go
 // loops on every input: TestVecKernelsMatchGo forces each set and compares bit for bit.
 
 // vecKernel is one implementation of the float32 loops. Each function has the contract of the
@@ -86,13 +88,14 @@ var vecC64 = func() (c [17][4]uint64) {
 }()
 
 // vecC32 are the float32 constant rows (8 per 256 bits): exp32 and sigmoid32 limits, the
-// GELU constants as float32(geluHalf) etc., and the int32 mask 7.
-var vecC32 = func() (c [10][8]uint32) {
+// GELU constants as float32(geluHalf) etc., the int32 mask 7 and 2^-20.
+var vecC32 = func() (c [11][8]uint32) {
 	f := math.Float32bits
-	rows := [10]uint32{
+	rows := [11]uint32{
 		f(89), f(-110), f(float32(math.Inf(1))), f(700), f(-700), f(1), // 0-5
 		f(float32(geluHalf)), f(float32(geluInvSqrt2)), f(float32(quickGELUC)), // 6-8
-		7, // 9: erf piece index mask
+		7,          // 9: erf piece index mask
+		f(0x1p-20), // 10: smallest nonzero exp value of an exactly summed softmax row (softmaxRowLanes)
 	}
 	for i, v := range rows {
 		c[i] = [8]uint32{v, v, v, v, v, v, v, v}

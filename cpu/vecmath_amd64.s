@@ -62,6 +62,60 @@ sexp512:
 	VZEROUPPER
 	RET
 
+// func softmaxExpLanesAVX512(x, y *float32, n int, m float32) (float64, bool)
+// As softmaxExpAVX512, but the sum is accumulated in 8 float64 lanes and then across them, and
+// the flag reports whether every y[j] is 0 or at least 2^-20 (none NaN): then every partial sum
+// is exact (softmaxRowLanes) and the result equals the sequential sum.
+TEXT ·softmaxExpLanesAVX512(SB), NOSPLIT, $0-41
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y11
+	LOADEXP512
+	VBROADCASTSS ·vecC32+0(SB), Y12
+	VBROADCASTSS ·vecC32+32(SB), Y13
+	VBROADCASTSS ·vecC32+64(SB), Y14
+	VBROADCASTSS ·vecC32+320(SB), Y15
+	VXORPS Y9, Y9, Y9
+	VXORPD Z8, Z8, Z8
+	KXORW K6, K6, K6
+
+slanes512:
+	VMOVUPS (SI), Y10
+	VSUBPS Y11, Y10, Y10
+	VCVTPS2PD Y10, Z0
+	EXP512
+	VCVTPD2PS Z1, Y1
+	VCMPPS $0x1e, Y12, Y10, K2
+	VMOVAPS Y14, K2, Y1
+	VCMPPS $0x11, Y13, Y10, K3
+	VPXORD Y1, Y1, K3, Y1
+	VCMPPS $0x03, Y10, Y10, K4
+	VMOVAPS Y10, K4, Y1
+	VMOVUPS Y1, (DI)
+	VCVTPS2PD Y1, Z2
+	VADDPD Z2, Z8, Z8
+	VCMPPS $0x09, Y15, Y1, K5
+	VCMPPS $0x04, Y9, Y1, K5, K5
+	KORW K5, K6, K6
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  slanes512
+
+	VEXTRACTF64X4 $1, Z8, Y2
+	VADDPD Y2, Y8, Y8
+	VEXTRACTF128 $1, Y8, X2
+	VADDPD X2, X8, X8
+	VPERMILPD $1, X8, X2
+	VADDSD X2, X8, X8
+	VMOVSD X8, ret+32(FP)
+	KMOVW K6, AX
+	TESTW AX, AX
+	SETEQ ret1+40(FP)
+	VZEROUPPER
+	RET
+
 // func geluAVX512(x, y *float32, n int)
 TEXT ·geluAVX512(SB), NOSPLIT, $0-24
 	MOVQ x+0(FP), SI
@@ -228,37 +282,46 @@ qgelu256:
 
 // ---- AVX: max and division passes of the softmax, last pass of LayerNorm (float32, 8 lanes) ----
 
-// func maxAVX(x *float32, n int) (float32, bool)
-TEXT ·maxAVX(SB), NOSPLIT, $0-21
+// func minMaxAVX(x *float32, n int) (float32, float32, bool)
+TEXT ·minMaxAVX(SB), NOSPLIT, $0-25
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
 	VMOVUPS (SI), Y0
+	VMOVAPS Y0, Y4
 	VCMPPS $0x03, Y0, Y0, Y1
 	ADDQ $32, SI
 	SUBQ $8, CX
-	JZ   maxdone
+	JZ   mmdone
 
-maxloop:
+mmloop:
 	VMOVUPS (SI), Y2
 	VMAXPS  Y2, Y0, Y0
+	VMINPS  Y2, Y4, Y4
 	VCMPPS  $0x03, Y2, Y2, Y3
 	VORPS   Y3, Y1, Y1
 	ADDQ $32, SI
 	SUBQ $8, CX
-	JNZ  maxloop
+	JNZ  mmloop
 
-maxdone:
+mmdone:
 	VEXTRACTF128 $1, Y0, X2
 	VMAXPS X2, X0, X0
 	VPERMILPS $0x4e, X0, X2
 	VMAXPS X2, X0, X0
 	VPERMILPS $0xb1, X0, X2
 	VMAXPS X2, X0, X0
-	VMOVSS X0, ret+16(FP)
+	VMOVSS X0, ret1+20(FP)
+	VEXTRACTF128 $1, Y4, X2
+	VMINPS X2, X4, X4
+	VPERMILPS $0x4e, X4, X2
+	VMINPS X2, X4, X4
+	VPERMILPS $0xb1, X4, X2
+	VMINPS X2, X4, X4
+	VMOVSS X4, ret+16(FP)
 	VEXTRACTF128 $1, Y1, X3
 	VORPS X3, X1, X1
 	VPTEST X1, X1
-	SETNE ret1+20(FP)
+	SETNE ret2+24(FP)
 	VZEROUPPER
 	RET
 

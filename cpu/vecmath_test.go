@@ -113,7 +113,7 @@ func TestVecGELUMatchGo(t *testing.T) {
 // special values, and rows [0, v...] whose exp arguments are exactly the v ≤ 0.
 func softmaxCases(rng *rand.Rand) [][]float32 {
 	var rows [][]float32
-	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 40, 325, 769} {
+	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 40, 325, 769, 1023, 1024, 1500} {
 		for _, scale := range []float64{0.01, 1, 10, 100, 1000} {
 			r := make([]float32, n)
 			for i := range r {
@@ -178,7 +178,9 @@ func TestVecSoftmaxMatchGo(t *testing.T) {
 }
 
 // BenchmarkVecKernels times the kernel sets on the forward's shapes: softmax over the 12×325
-// rows of 325 (image attention) and of 40 (text attention), GELU over 325×3072 and QuickGELU
+// rows of 325 (image attention) and of 40 (text attention) of N(0, 3) values, and over rows of
+// 325 spanning less than 1 (the softmax of a softmax: the lanes sum of softmaxRowLanes; the
+// metric counts both passes), GELU over 325×3072 and QuickGELU
 // over the same, and the unary exp, erf and sigmoid over the same. Each iteration runs every set once, in turn (interleaved A/B in one process),
 // and the metrics are process CPU nanoseconds per element for each set ("cpuns/<set>"), which
 // on a loaded machine say more than the wall time.
@@ -204,6 +206,13 @@ func BenchmarkVecKernels(b *testing.B) {
 	}{
 		{"softmax325", 12 * 325 * 325, softmax(325)},
 		{"softmax40", 12 * 325 * 40, softmax(40)},
+		{"softmax325-narrow", 12 * 325 * 325, func(kn *vecKernel) { // rows spanning less than 1
+			for r := range 12 * 325 {
+				row := out[r*325 : r*325+325]
+				kn.softmaxRow(act[:325], row)
+				kn.softmaxRow(row, row)
+			}
+		}},
 		{"gelu", len(act), func(kn *vecKernel) { kn.gelu(act, out) }},
 		{"quickgelu", len(act), func(kn *vecKernel) { kn.quickGELU(act, out) }},
 		{"exp", len(act), func(kn *vecKernel) { kn.exp(act, out) }},
