@@ -86,8 +86,8 @@ func affineAsm(y, g, b []float32, r float32) {
 }
 
 // vecKernels lists the kernel sets this CPU runs, fastest first: AVX-512 (F, DQ and VL: 8
-// float64 lanes, table look-ups by permutes), AVX2+FMA-class (4 lanes, look-ups by gathers; FMA
-// itself is not used), then pure Go.
+// float64 lanes, table look-ups by permutes), AVX2 (4 lanes, look-ups by gathers; no FMA is
+// used anywhere, so that the operations round as the Go code's), then pure Go.
 func vecKernels() []*vecKernel {
 	var ks []*vecKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL {
