@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/bridgetower-go/bt/graph"
 )
 
 // withVec runs f with vecUse forced to kn.
@@ -293,6 +295,31 @@ func TestVecAffineMatchGo(t *testing.T) {
 				kn.affine(got, g, b, r)
 				if i := sameBits(got, want); i >= 0 {
 					t.Fatalf("%s affine n=%d: y[%d] = %g, Go %g (y %g, g %g, b %g, r %g)", kn.name, n, i, got[i], want[i], y[i], g[i], b[i], r)
+				}
+			}
+		}
+	}
+}
+
+// TestVecExecutorPaths runs a ViT layer's non-GEMM work (vitLayerWithoutProjections: attention
+// with its softmax rows, LayerNorm, QuickGELU, GELU) plus the unary exp, erf and sigmoid kernels
+// through the executor with each kernel set forced, at 1 and 2 threads and 17 and 40 tokens,
+// and requires every output identical, bit for bit, to the pure-Go set's.
+func TestVecExecutorPaths(t *testing.T) {
+	for _, tokens := range []int{17, 40} {
+		g, outs, vals := vitLayerWithoutProjections(rand.New(rand.NewPCG(7, uint64(tokens))), tokens)
+		fc := outs[2].Inputs()[0] // the GELU's operand
+		outs = append(outs, graph.Exp(graph.MulScalar(fc, -1)), graph.Erf(fc), graph.Sigmoid(fc))
+		var want []*graph.Tensor
+		withVec(goVec, func() { want = eval(t, 2, g, vals, outs...) })
+		for _, kn := range vecAvail[:len(vecAvail)-1] {
+			for _, threads := range []int{1, 2} {
+				var got []*graph.Tensor
+				withVec(kn, func() { got = eval(t, threads, g, vals, outs...) })
+				for i := range want {
+					if !got[i].Identical(want[i]) {
+						t.Errorf("%s, %d threads, %d tokens: output %d (%s) differs from the Go loops'", kn.name, threads, tokens, i, outs[i].Op().Name())
+					}
 				}
 			}
 		}
