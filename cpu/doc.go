@@ -32,7 +32,12 @@
 // input (TestFastMath32 measures it over all of them). A native fused kernel is held to its
 // decomposition within that bound, as graphtest checks it (ForwardTolF32), not bit for bit; today
 // the native kernels use the same functions, in the same order, as the unary kernels of their
-// decompositions, so on amd64 they still agree to the last bit.
+// decompositions, so on amd64 they still agree to the last bit. On amd64 the F32 softmax rows,
+// GELU, QuickGELU and the unary exp, erf and sigmoid loops run in AVX-512 or AVX2 Go assembly
+// (vecmath.go; chosen at start-up, pure Go elsewhere) that performs the same float64 operations
+// as these functions in the same order, with the softmax row sum sequential (or in lanes only
+// where no addition can round: softmaxRowLanes), so every result is the same bit for bit as the
+// pure-Go loops' (TestVecGELUMatchGo and TestVecSoftmaxMatchGo force each path and compare).
 //
 // Native kernels exist for LayerNorm, Softmax, GELU, QuickGELU and Attention. The other fused ops
 // (AdamW, softmax cross-entropy, BCE with logits, dropout) run as their decompositions.

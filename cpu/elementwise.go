@@ -62,23 +62,14 @@ func unaryFloat[T float](kind graph.UnaryKind) (fn func(x, y []T), cost int) {
 }
 
 // unaryFast is the float32 loop of exp, erf, tanh or sigmoid (nil for other functions), each
-// calling its function directly (erf32 inlines) rather than through a function value.
+// calling its function directly (erf32 inlines) rather than through a function value; exp, erf
+// and sigmoid run the loops of the kernel set in use at run time (vecUse: vecmath.go).
 func unaryFast(kind graph.UnaryKind) func(x, y []float32) {
 	switch kind {
 	case graph.ExpKind:
-		return func(x, y []float32) {
-			y = y[:len(x)]
-			for i, v := range x {
-				y[i] = exp32(v)
-			}
-		}
+		return func(x, y []float32) { vecUse.exp(x, y) }
 	case graph.ErfKind:
-		return func(x, y []float32) {
-			y = y[:len(x)]
-			for i, v := range x {
-				y[i] = erf32(v)
-			}
-		}
+		return func(x, y []float32) { vecUse.erf(x, y) }
 	case graph.TanhKind:
 		return func(x, y []float32) {
 			y = y[:len(x)]
@@ -87,12 +78,7 @@ func unaryFast(kind graph.UnaryKind) func(x, y []float32) {
 			}
 		}
 	case graph.SigmoidKind:
-		return func(x, y []float32) {
-			y = y[:len(x)]
-			for i, v := range x {
-				y[i] = sigmoid32(v)
-			}
-		}
+		return func(x, y []float32) { vecUse.sigmoid(x, y) }
 	}
 	return nil
 }

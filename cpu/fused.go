@@ -53,9 +53,14 @@ func quickGELULoop[T float](x, y []T) {
 	}
 }
 
-// geluLoop32 and quickGELULoop32 are the float32 loops with erf32 and sigmoid32 called
-// directly (erf32 inlined) instead of through a function value: the same operations.
-func geluLoop32(x, y []float32) {
+// geluLoop32 and quickGELULoop32 run the float32 loops of the kernel set in use (vecUse:
+// assembly on amd64, vecmath.go). geluLoop32Go and quickGELULoop32Go are the pure-Go loops, with
+// erf32 and sigmoid32 called directly (erf32 inlined) instead of through a function value: the
+// same operations, and the oracle of the assembly.
+func geluLoop32(x, y []float32)      { vecUse.gelu(x, y) }
+func quickGELULoop32(x, y []float32) { vecUse.quickGELU(x, y) }
+
+func geluLoop32Go(x, y []float32) {
 	y = y[:len(x)]
 	half, invSqrt2 := float32(geluHalf), float32(geluInvSqrt2)
 	for i, v := range x {
@@ -65,7 +70,7 @@ func geluLoop32(x, y []float32) {
 	}
 }
 
-func quickGELULoop32(x, y []float32) {
+func quickGELULoop32Go(x, y []float32) {
 	y = y[:len(x)]
 	c := float32(quickGELUC)
 	for i, v := range x {
@@ -183,9 +188,12 @@ func softmaxRow[T float](x, y []T, exp func(T) T) {
 	}
 }
 
-// softmaxRow32 is softmaxRow on float32 with exp32 called directly (its core inlined) rather
-// than through a function value: the same operations in the same order.
-func softmaxRow32(x, y []float32) {
+// softmaxRow32 is softmaxRow on float32 by the kernel set in use (vecUse). softmaxRow32Go is
+// the pure-Go form, with exp32 called directly (its core inlined) rather than through a function
+// value: the same operations in the same order.
+func softmaxRow32(x, y []float32) { vecUse.softmaxRow(x, y) }
+
+func softmaxRow32Go(x, y []float32) {
 	y = y[:len(x)]
 	m := float32(math.Inf(-1))
 	for _, v := range x {
@@ -225,10 +233,25 @@ func layerNormLine[T float](k *rowsKernel[T], x, y []T, off int) {
 	variance := T(sq / float64(n))
 	r := T(rsqrt(float64(variance + k.eps)))
 	g, b := k.g[:n], k.b[:n]
+	if y32, ok := any(ys).([]float32); ok {
+		vecUse.affine(y32, any(g).([]float32), any(b).([]float32), any(r).(float32))
+		return
+	}
 	for j, c := range ys {
 		t := T(c * r)
 		t = T(t * g[j])
 		ys[j] = t + b[j]
+	}
+}
+
+// affine32Go is the last pass of layerNormLine on float32 (the Go loop of the kernel sets'
+// affine): y[j] = (y[j]·r)·g[j] + b[j], each product rounded to float32.
+func affine32Go(y, g, b []float32, r float32) {
+	g, b = g[:len(y)], b[:len(y)]
+	for j, c := range y {
+		t := c * r
+		t = t * g[j]
+		y[j] = t + b[j]
 	}
 }
 
