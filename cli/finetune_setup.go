@@ -256,6 +256,15 @@ func setupFineTune(ctx context.Context, c *cli.Context, f *ftFlags, backend grap
 			loader.Close()
 			return nil, err
 		}
+	} else if c.Bool("keep-best") && tr.Config().KeepBest == "" { // a resumed run started without it
+		metric, err := train.TaskMetric(f.task)
+		if err == nil {
+			err = tr.KeepBestBy(metric)
+		}
+		if err != nil {
+			loader.Close()
+			return nil, fmt.Errorf("fine-tune: --keep-best: %w", err)
+		}
 	}
 	run := &ftRun{trainer: tr, loader: loader, baseline: baselineLine(trainDS, valDS)}
 	if run.baseline != "" {

@@ -57,36 +57,35 @@ func (t *Trainer) keepBest(m map[string]float64) error {
 	if math.IsNaN(v) || (t.best != nil && !(v > t.best.Value)) {
 		return nil
 	}
-	out := filepath.Join(t.cfg.OutDir, BestDir)
-	tmp, err := os.MkdirTemp(t.cfg.OutDir, ".tmp-"+BestDir)
-	if err != nil {
-		return fmt.Errorf("train: keep_best: %w", err)
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := t.writeModel(tmp); err != nil {
-		return err
-	}
 	b := Best{Metric: name, Value: v, Step: t.step}
 	js, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
 		return fmt.Errorf("train: keep_best: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(tmp, bestFile), append(js, '\n')); err != nil {
+	err = writeDir(filepath.Join(t.cfg.OutDir, BestDir), func(dir string) error {
+		if err := t.writeModel(dir); err != nil {
+			return err
+		}
+		return writeFileAtomic(filepath.Join(dir, bestFile), append(js, '\n'))
+	})
+	if err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("train: keep_best: %w", err)
-	}
-	old := out + ".old"
-	os.RemoveAll(old)
-	if err := os.Rename(out, old); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("train: keep_best: %w", err)
-	}
-	defer os.RemoveAll(old)
-	if err := os.Rename(tmp, out); err != nil {
-		return fmt.Errorf("train: keep_best: %w", err)
-	}
 	t.best = &b
+	return nil
+}
+
+// KeepBestBy turns KeepBest on (metric) for the rest of a run, e.g. a resumed run that was
+// started without it; a best model already in OutDir/best is the one to beat.
+func (t *Trainer) KeepBestBy(metric string) error {
+	b, err := readBest(t.cfg.OutDir)
+	if err != nil {
+		return err
+	}
+	if b != nil && b.Metric != metric {
+		b = nil // another metric's best does not compare
+	}
+	t.cfg.KeepBest, t.best = metric, b
 	return nil
 }
 

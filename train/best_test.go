@@ -124,3 +124,49 @@ func checkBest(t *testing.T, out string, snap map[string]*graph.Tensor, want Bes
 		t.Fatal(err)
 	}
 }
+
+// KeepBestBy turns KeepBest on for a resumed run that was started without it: the evaluations
+// after the resume are compared, and the best of them is kept.
+func TestKeepBestTurnedOnAtResume(t *testing.T) {
+	mcfg, w := tinyModel(t)
+	out := t.TempDir()
+	cfg := tinyConfig(out)
+	cfg.Steps, cfg.Warmup, cfg.Accumulate, cfg.EvalEvery, cfg.CheckpointEvery = 4, 1, 1, 1, 2
+	score := map[int]float64{1: 0.9, 2: 0.9, 3: 0.3, 4: 0.5}
+	snaps := map[int]map[string]*graph.Tensor{}
+	eval := func(_ context.Context, tr *Trainer) (map[string]float64, error) {
+		s := tr.StepCount()
+		snaps[s] = map[string]*graph.Tensor{}
+		for name, p := range tr.params {
+			snaps[s][name] = p.Clone()
+		}
+		return map[string]float64{"accuracy": score[s]}, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tr := newTrainer(t, mcfg, w, cfg, nil)
+	tr.Eval = func(ctx2 context.Context, tr *Trainer) (map[string]float64, error) {
+		if tr.StepCount() == 2 {
+			cancel()
+		}
+		return eval(ctx2, tr)
+	}
+	if _, err := tr.Run(ctx, tinyData(2)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v, want context.Canceled after step 2", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, BestDir)); err == nil {
+		t.Fatal("best/ written without KeepBest")
+	}
+	r, err := Resume(cpu.New(cpu.Options{}), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.KeepBestBy("accuracy"); err != nil {
+		t.Fatal(err)
+	}
+	r.Eval = eval
+	if _, err := r.Run(context.Background(), tinyData(2)); err != nil {
+		t.Fatal(err)
+	}
+	// steps 1–2 (0.9) were before KeepBest; of steps 3 (0.3) and 4 (0.5), step 4 is kept
+	checkBest(t, out, snaps[4], Best{Metric: "accuracy", Value: 0.5, Step: 4})
+}

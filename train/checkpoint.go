@@ -48,27 +48,40 @@ func (t *Trainer) Save() (string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", fmt.Errorf("train: checkpoint: %w", err)
 	}
-	tmp, err := os.MkdirTemp(out, ".tmp-"+checkpointPrefix)
-	if err != nil {
-		return "", fmt.Errorf("train: checkpoint: %w", err)
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := t.writeCheckpoint(tmp); err != nil {
+	final := filepath.Join(out, checkpointPrefix+strconv.Itoa(t.step))
+	if err := writeDir(final, t.writeCheckpoint); err != nil {
 		return "", err
 	}
-	final := filepath.Join(out, checkpointPrefix+strconv.Itoa(t.step))
+	return final, t.prune()
+}
+
+// writeDir makes the directory final (replacing one there) with fill writing its files into a
+// temporary directory next to it, which is renamed when complete: a reader never sees a partial
+// directory, and an interruption leaves the previous one (or a ".old" copy) in place.
+func writeDir(final string, fill func(dir string) error) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(final), ".tmp-"+filepath.Base(final))
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := fill(tmp); err != nil {
+		return err // fill's errors name what failed
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	if _, err := os.Stat(final); err == nil {
 		old := final + ".old"
 		os.RemoveAll(old)
 		if err := os.Rename(final, old); err != nil {
-			return "", fmt.Errorf("train: checkpoint: %w", err)
+			return fmt.Errorf("train: %w", err)
 		}
 		defer os.RemoveAll(old)
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return "", fmt.Errorf("train: checkpoint: %w", err)
+		return fmt.Errorf("train: %w", err)
 	}
-	return final, t.prune()
+	return nil
 }
 
 func (t *Trainer) writeCheckpoint(dir string) error {
