@@ -129,25 +129,22 @@ func runEval(c *cli.Context) error {
 
 // evalTask is --task, or the task of the model's head.
 func evalTask(flag string, s *session) (data.Task, error) {
-	switch flag {
-	case "vqa":
-		return data.TaskVQA, nil
-	case "retrieval":
-		return data.TaskRetrieval, nil
-	case "classify", "classification":
-		return data.TaskClassification, nil
-	case "":
-		switch {
-		case s.has("vqa"):
-			return data.TaskVQA, nil
-		case s.has("classifier"):
-			return data.TaskClassification, nil
-		case s.has("itm"):
-			return data.TaskRetrieval, nil
+	if flag != "" {
+		t, err := data.ParseTask(flag)
+		if err != nil {
+			return "", usagef("eval: --task %q: want vqa, retrieval or classify", flag)
 		}
-		return "", fmt.Errorf("eval: the model in %s has no VQA, classifier or ITM head", s.dir)
+		return t, nil
 	}
-	return "", usagef("eval: --task %q: want vqa, retrieval or classify", flag)
+	switch {
+	case s.has("vqa"):
+		return data.TaskVQA, nil
+	case s.has("classifier"):
+		return data.TaskClassification, nil
+	case s.has("itm"):
+		return data.TaskRetrieval, nil
+	}
+	return "", fmt.Errorf("eval: the model in %s has no VQA, classifier or ITM head", s.dir)
 }
 
 // modelVocab is the model's answers.json, which must agree with its id2label; without the file,

@@ -90,14 +90,8 @@ func checkFineTuneFlags(c *cli.Context) (*ftFlags, error) {
 	if c.NArg() != 0 {
 		return nil, usagef("fine-tune: unexpected arguments %v (every input is a flag)", c.Args().Slice())
 	}
-	switch c.String("task") {
-	case "vqa":
-		f.task = data.TaskVQA
-	case "retrieval":
-		f.task = data.TaskRetrieval
-	case "classify", "classification":
-		f.task = data.TaskClassification
-	default:
+	var err error
+	if f.task, err = data.ParseTask(c.String("task")); err != nil {
 		return nil, usagef("fine-tune: --task %q: want vqa, retrieval or classify", c.String("task"))
 	}
 	if err := checkInputFile("--train", f.train); err != nil {

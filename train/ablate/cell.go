@@ -19,17 +19,13 @@ import (
 // This file: a cell's fine-tuning with package train, for any task the trainer supports (VQA,
 // retrieval, classification), evaluated with train.Evaluate as bt fine-tune does.
 
-// ParseTask reads a task name as bt fine-tune does: vqa, retrieval, classify (or classification).
+// ParseTask reads a task name as bt fine-tune does (data.ParseTask).
 func ParseTask(name string) (data.Task, error) {
-	switch name {
-	case "vqa":
-		return data.TaskVQA, nil
-	case "retrieval":
-		return data.TaskRetrieval, nil
-	case "classify", "classification":
-		return data.TaskClassification, nil
+	t, err := data.ParseTask(name)
+	if err != nil {
+		return "", fmt.Errorf("ablate: task %q: want vqa, retrieval or classify", name)
 	}
-	return "", fmt.Errorf("ablate: task %q: want vqa, retrieval or classify", name)
+	return t, nil
 }
 
 // TaskMetrics are the metric columns of a task's table, the headline first: VQA score; ITM

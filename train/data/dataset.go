@@ -21,13 +21,16 @@ const (
 	TaskClassification Task = "classification" // image + text + label → class_labels (SNLI-VE style)
 )
 
-// ParseTask accepts the task names above.
+// ParseTask accepts the task names above, and "classify" (bt's --task spelling) for
+// classification.
 func ParseTask(s string) (Task, error) {
 	switch t := Task(strings.ToLower(s)); t {
 	case TaskVQA, TaskRetrieval, TaskClassification:
 		return t, nil
+	case "classify":
+		return TaskClassification, nil
 	}
-	return "", fmt.Errorf("data: unknown task %q (want vqa, retrieval or classification)", s)
+	return "", fmt.Errorf("data: unknown task %q (want vqa, retrieval or classify)", s)
 }
 
 // Answer is one candidate answer with its soft score in [0, 1].
