@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"github.com/bridgetower-go/bt/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -152,29 +153,12 @@ func blobKey(p string) (string, error) {
 	return fileSHA256(p)
 }
 
-// writeFileAtomic writes data to a temporary file next to p and renames it into place.
+// writeFileAtomic is atomicfile.Write, creating the directory first.
 func writeFileAtomic(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return atomicfile.Write(p, data)
 }
 
 func exists(p string) bool {

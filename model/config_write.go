@@ -3,9 +3,8 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/bridgetower-go/bt/internal/atomicfile"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 )
 
@@ -83,28 +82,10 @@ func (c *Config) SaveConfig(path string) error {
 	return writeFileAtomic(path, data)
 }
 
-// writeFileAtomic writes data to a temporary file next to path, syncs it and renames it.
+// writeFileAtomic is atomicfile.Write with the package's error prefix.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("config: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("config: writing %s: %w", path, werr)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/bridgetower-go/bt/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"sort"
@@ -272,25 +273,10 @@ func (t *Trainer) loadOptimizer(path string) error {
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file next to path, syncs it and renames it.
+// writeFileAtomic is atomicfile.Write with the package's error prefix.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("train: %w", err)
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("train: writing %s: %w", path, werr)
 	}
 	return nil
 }

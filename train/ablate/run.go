@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bridgetower-go/bt/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -220,23 +221,10 @@ func readResult(path string) (*Result, error) {
 	return &r, nil
 }
 
-// writeFileAtomic writes through a temporary file in the same directory and a rename.
+// writeFileAtomic is atomicfile.Write with the package's error prefix.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("ablate: %w", err)
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("ablate: write %s: %w", path, werr)
 	}
 	return nil
 }

@@ -3,8 +3,8 @@ package data
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/bridgetower-go/bt/internal/atomicfile"
 	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -128,23 +128,10 @@ func LoadVocab(path string) (*Vocab, error) {
 	return v, nil
 }
 
-// writeFileAtomic writes data to a temporary file in path's directory and renames it to path.
+// writeFileAtomic is atomicfile.Write with the package's error prefix.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("data: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("data: writing %s: %w", path, werr)
 	}
 	return nil
 }
