@@ -134,6 +134,36 @@
 	VCMPPD $0x11, Z3, Z0, K3; \
 	VXORPD Z9, Z1, K3, Z1
 
+// EXP32_512 sets Y1 = exp32(Y10) for 8 float32 (> 89: +Inf, < -110: 0, NaN: itself), with the
+// LOADEXP512 constants and Y12 = 89, Y13 = -110, Y14 = +Inf; clobbers Z0, Z2-Z5, K1-K4.
+#define EXP32_512 \
+	VCVTPS2PD Y10, Z0; \
+	EXP512; \
+	VCVTPD2PS Z1, Y1; \
+	VCMPPS $0x1e, Y12, Y10, K2; \
+	VMOVAPS Y14, K2, Y1; \
+	VCMPPS $0x11, Y13, Y10, K3; \
+	VPXORD Y1, Y1, K3, Y1; \
+	VCMPPS $0x03, Y10, Y10, K4; \
+	VMOVAPS Y10, K4, Y1
+
+// SIGMOID32_512 sets Y1 = sigmoid32(Y9) = 1/(1+e^-x) for 8 float32 (> 700: 1, < -700: 0, NaN:
+// itself), with the LOADEXP512 constants and Z8 = sign bits, Y12 = 700, Y13 = -700, Y14 = 1;
+// clobbers Z0, Z2-Z5, K1-K4.
+#define SIGMOID32_512 \
+	VCVTPS2PD Y9, Z0; \
+	VXORPD  Z8, Z0, Z0; \
+	EXP512; \
+	VADDPD  Z24, Z1, Z1; \
+	VDIVPD  Z1, Z24, Z1; \
+	VCVTPD2PS Z1, Y1; \
+	VCMPPS  $0x11, Y13, Y9, K2; \
+	VPXORD  Y1, Y1, K2, Y1; \
+	VCMPPS  $0x1e, Y12, Y9, K3; \
+	VMOVAPS Y14, K3, Y1; \
+	VCMPPS  $0x03, Y9, Y9, K4; \
+	VMOVAPS Y9, K4, Y1
+
 // ---- AVX2: 4 float64 lanes; constants as memory operands, table look-ups by gathers ----
 
 // EXP256 sets Y1 = expCore(Y0) with R8 = &exp2Frac; clobbers Y2-Y6.
@@ -163,6 +193,36 @@
 	VPSLLQ $52, Y2, Y2; \
 	VMULPD Y2, Y6, Y6; \
 	VMULPD Y3, Y6, Y1
+
+// EXP32_256 sets X1 = exp32(X10) for 4 float32 (limits as EXP32_512) with R8 = &exp2Frac;
+// clobbers Y0, Y2-Y6.
+#define EXP32_256 \
+	VCVTPS2PD X10, Y0; \
+	EXP256; \
+	VCVTPD2PSY Y1, X1; \
+	VCMPPS $0x1e, ·vecC32+0(SB), X10, X2; \
+	VBLENDVPS X2, ·vecC32+64(SB), X1, X1; \
+	VCMPPS $0x11, ·vecC32+32(SB), X10, X2; \
+	VPANDN X1, X2, X1; \
+	VCMPPS $0x03, X10, X10, X2; \
+	VBLENDVPS X2, X10, X1, X1
+
+// SIGMOID32_256 sets X1 = sigmoid32(X9) for 4 float32 (limits as SIGMOID32_512) with
+// R8 = &exp2Frac; clobbers Y0, Y2-Y6.
+#define SIGMOID32_256 \
+	VCVTPS2PD X9, Y0; \
+	VXORPD  ·vecC64+384(SB), Y0, Y0; \
+	EXP256; \
+	VADDPD  ·vecC64+256(SB), Y1, Y1; \
+	VMOVUPD ·vecC64+256(SB), Y2; \
+	VDIVPD  Y1, Y2, Y1; \
+	VCVTPD2PSY Y1, X1; \
+	VCMPPS  $0x11, ·vecC32+128(SB), X9, X2; \
+	VPANDN  X1, X2, X1; \
+	VCMPPS  $0x1e, ·vecC32+96(SB), X9, X2; \
+	VBLENDVPS X2, ·vecC32+160(SB), X1, X1; \
+	VCMPPS  $0x03, X9, X9, X2; \
+	VBLENDVPS X2, X9, X1, X1
 
 // ERFC256 loads erfCols row off at the piece indices X4 into dst (R9 = &erfCols); clobbers Y3.
 #define ERFC256(off, dst) \
